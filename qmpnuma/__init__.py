@@ -1,0 +1,1 @@
+"""qmpnuma: a QMP daemon that emulates QEMU's machine NUMA subsystem."""

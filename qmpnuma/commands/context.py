@@ -1,0 +1,37 @@
+"""What a command handler may touch: the VM and the monitor it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from qmpnuma.errors import Reporter
+from qmpnuma.machine.runstate import VM
+
+__all__ = ["CommandContext", "Monitor"]
+
+
+class Monitor(Protocol):
+    """The monitor session a command arrived on (monitor/qmp.c's view)."""
+
+    @property
+    def negotiating(self) -> bool:
+        """True until qmp_capabilities has succeeded."""
+        ...
+
+    def enable_capabilities(self, enable: list[str]) -> None:
+        """Leave capabilities negotiation with ``enable`` switched on.
+
+        Raises GenericError ``Capability oob not available`` when asked for
+        a capability the monitor did not offer.
+        """
+        ...
+
+
+@dataclass
+class CommandContext:
+    vm: VM
+    monitor: Monitor
+    #: Where warnings and error_report()s of this command go; QEMU prints
+    #: them on stderr without the program-name prefix.
+    reporter: Reporter

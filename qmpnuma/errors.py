@@ -1,0 +1,88 @@
+"""Errors as values: QEMU's error classes with QEMU's exact texts.
+
+QEMU has five error classes (qapi/error.json); the detail lives in the text.
+Every layer raises these; only the QMP dispatcher turns them into
+``{"error": {"class": ..., "desc": ...}}`` and only the command line turns
+them into ``prog: location: desc`` on stderr.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+__all__ = [
+    "QMPError",
+    "GenericError",
+    "CommandNotFound",
+    "DeviceNotActive",
+    "DeviceNotFound",
+    "KVMMissingCap",
+    "Reporter",
+    "CollectingReporter",
+]
+
+
+class QMPError(Exception):
+    """An error with one of QEMU's classes and QEMU's description.
+
+    ``hint`` is what QEMU adds with error_append_hint(): printed on the
+    command line, on its own line, and never sent over QMP.
+    """
+
+    error_class: ClassVar[str] = "GenericError"
+
+    def __init__(self, desc: str, hint: str | None = None) -> None:
+        super().__init__(desc)
+        self.desc = desc
+        self.hint = hint
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.desc!r})"
+
+
+class GenericError(QMPError):
+    error_class = "GenericError"
+
+
+class CommandNotFound(QMPError):
+    error_class = "CommandNotFound"
+
+
+class DeviceNotActive(QMPError):
+    error_class = "DeviceNotActive"
+
+
+class DeviceNotFound(QMPError):
+    error_class = "DeviceNotFound"
+
+
+class KVMMissingCap(QMPError):
+    error_class = "KVMMissingCap"
+
+
+class Reporter(Protocol):
+    """Where the model sends what QEMU prints without failing.
+
+    QEMU's warn_report() and error_report() print to stderr with a location
+    prefix that depends on who is running the code (a command-line option,
+    or a QMP command).  The model only says *what*; the caller's reporter
+    decides *how*.
+    """
+
+    def warn(self, msg: str) -> None: ...
+
+    def error(self, msg: str) -> None: ...
+
+
+@dataclass
+class CollectingReporter:
+    """A reporter that keeps ``(kind, msg)`` pairs, kind being 'warning' or 'error'."""
+
+    messages: list[tuple[str, str]] = field(default_factory=list)
+
+    def warn(self, msg: str) -> None:
+        self.messages.append(("warning", msg))
+
+    def error(self, msg: str) -> None:
+        self.messages.append(("error", msg))

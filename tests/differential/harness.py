@@ -1,0 +1,313 @@
+"""Run one scenario against an emulator binary and record what it did.
+
+A scenario is a command line plus QMP steps (raw bytes included).  The same
+scenario runs against ``qmpnuma`` and, when it is installed, against QEMU
+7.2; the normalised transcripts must be equal.  Only volatile values are
+normalised: the greeting's version, event timestamps, thread ids and the
+program name in stderr.
+
+This module is also the oracle tool for developers:
+
+    python -m tests.differential.harness qemu -m 1G -numa node
+    python -m tests.differential.harness both -m 1G -- '{"execute":"query-status"}'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "Step",
+    "Scenario",
+    "Transcript",
+    "qmp",
+    "raw",
+    "hmp",
+    "QEMU_BINARY",
+    "run",
+    "run_qemu",
+    "run_qmpnuma",
+    "normalise",
+]
+
+QEMU_BINARY = shutil.which("qemu-system-x86_64")
+#: What every differential run puts in front of the scenario's own options,
+#: so that QEMU runs without devices, display or KVM.
+BASE_ARGS = ("-nodefaults", "-nographic", "-display", "none", "-machine", "pc,accel=tcg")
+QMPNUMA_COMMAND = (sys.executable, "-m", "qmpnuma")
+REPO = Path(__file__).resolve().parents[2]
+
+#: Seconds to wait for the monitor socket, or for a reply.
+START_TIMEOUT = 15.0
+REPLY_TIMEOUT = 10.0
+#: Seconds to listen after a step that expects no reply.
+SETTLE_TIME = 0.3
+#: Seconds a process may take to exit by itself after the last step.
+EXIT_GRACE = 0.3
+
+
+@dataclass(frozen=True)
+class Step:
+    """Bytes to send and how many non-event messages answer them."""
+
+    send: bytes
+    replies: int = 1
+    #: Compare the reply's ``return`` list as a multiset: QEMU's order comes
+    #: from a hash table there (query-memdev, qom-list, query-commands).
+    unordered: bool = False
+
+
+def qmp(execute: str, arguments: object = None, id: object = None, **kw: object) -> Step:
+    """A QMP command step."""
+    msg: dict[str, object] = {"execute": execute}
+    if arguments is not None:
+        msg["arguments"] = arguments
+    if id is not None:
+        msg["id"] = id
+    return Step(json.dumps(msg).encode(), **kw)  # type: ignore[arg-type]
+
+
+def hmp(command_line: str) -> Step:
+    """A human-monitor-command step."""
+    return qmp("human-monitor-command", {"command-line": command_line})
+
+
+def raw(data: bytes | str, replies: int = 1) -> Step:
+    """Raw bytes on the wire, for the JSON and framing rules."""
+    return Step(data.encode() if isinstance(data, str) else data, replies)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    args: tuple[str, ...]
+    steps: tuple[Step, ...] = ()
+    #: Send qmp_capabilities first (and record its reply like any step).
+    negotiate: bool = True
+
+
+@dataclass
+class Transcript:
+    greeting: object = None
+    #: One list per step: every message received for it, events included.
+    exchanges: list[list[object]] = field(default_factory=list)
+    #: None when the process was still running at the end (and was killed).
+    returncode: int | None = None
+    stderr: list[str] = field(default_factory=list)
+
+
+class _Monitor:
+    """A blocking line reader on the QMP socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+        self.eof = False
+
+    def read_line(self, timeout: float) -> bytes | None:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if self.eof or left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                return None
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.eof = True
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line + b"\n"
+
+
+def _wait_for_socket(path: str, proc: subprocess.Popen[bytes]) -> socket.socket | None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return None
+        if os.path.exists(path):
+            sock = socket.socket(socket.AF_UNIX)
+            try:
+                sock.connect(path)
+                return sock
+            except OSError:
+                sock.close()
+        time.sleep(0.01)
+    raise TimeoutError(f"no monitor socket at {path}")
+
+
+def _parse(line: bytes) -> object:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return {"<unparsable>": line.decode("utf-8", "replace")}
+
+
+def _exchange(mon: _Monitor, step: Step) -> list[object]:
+    mon.sock.sendall(step.send)
+    got: list[object] = []
+    replies = 0
+    while replies < step.replies:
+        line = mon.read_line(REPLY_TIMEOUT)
+        if line is None:
+            got.append("<EOF>" if mon.eof else "<TIMEOUT>")
+            return got
+        msg = _parse(line)
+        got.append(msg)
+        if not (isinstance(msg, dict) and "event" in msg):
+            replies += 1
+    if step.replies == 0:
+        while (line := mon.read_line(SETTLE_TIME)) is not None:
+            got.append(_parse(line))
+    return got
+
+
+def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
+    """Start ``command`` with the scenario's options and play its steps."""
+    with tempfile.TemporaryDirectory(prefix="qmpnuma-diff-") as tmp:
+        sock_path = os.path.join(tmp, "qmp.sock")
+        argv = [*command, *BASE_ARGS, *scenario.args]
+        if scenario.steps or scenario.negotiate:
+            argv += ["-qmp", f"unix:{sock_path},server=on,wait=off"]
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+        )
+        t = Transcript()
+        try:
+            sock = _wait_for_socket(sock_path, proc) if "-qmp" in argv else None
+            if sock is not None:
+                with sock:
+                    _play(_Monitor(sock), scenario, t)
+        finally:
+            if proc.poll() is None:
+                try:
+                    proc.wait(timeout=EXIT_GRACE)
+                except subprocess.TimeoutExpired:
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                else:
+                    t.returncode = proc.returncode
+            else:
+                t.returncode = proc.returncode
+            assert proc.stderr is not None
+            t.stderr = proc.stderr.read().decode("utf-8", "replace").splitlines()
+        return t
+
+
+def _play(mon: _Monitor, scenario: Scenario, t: Transcript) -> None:
+    line = mon.read_line(START_TIMEOUT)
+    if line is None:
+        return
+    t.greeting = _parse(line)
+    steps = scenario.steps
+    if scenario.negotiate:
+        steps = (qmp("qmp_capabilities"), *steps)
+    for step in steps:
+        t.exchanges.append(_exchange(mon, step))
+        if mon.eof:
+            break
+
+
+def run_qemu(scenario: Scenario) -> Transcript:
+    assert QEMU_BINARY is not None, "qemu-system-x86_64 is not installed"
+    return run((QEMU_BINARY,), scenario)
+
+
+def run_qmpnuma(scenario: Scenario) -> Transcript:
+    return run(QMPNUMA_COMMAND, scenario)
+
+
+def _normalise_value(value: object, key: str | None = None) -> object:
+    if isinstance(value, dict):
+        if key == "timestamp":
+            return {"seconds": 0, "microseconds": 0}
+        return {k: _normalise_value(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise_value(v) for v in value]
+    if key == "thread-id" and isinstance(value, int):
+        return 0
+    return value
+
+
+def _prog_free(line: str) -> str:
+    for prog in ("qemu-system-x86_64: ", "qmpnuma: ", "__main__.py: "):
+        if line.startswith(prog):
+            return "PROG: " + line[len(prog):]
+    return line
+
+
+def _sorted_return(msg: object) -> object:
+    if isinstance(msg, dict) and isinstance(msg.get("return"), list):
+        items = msg["return"]
+        return {**msg, "return": sorted(items, key=lambda v: json.dumps(v, sort_keys=True))}
+    return msg
+
+
+def normalise(t: Transcript, scenario: Scenario) -> dict[str, object]:
+    """What must be equal between QEMU and qmpnuma."""
+    greeting = t.greeting
+    if isinstance(greeting, dict) and "QMP" in greeting:
+        greeting = {"QMP": {**greeting["QMP"], "version": "<VERSION>"}}
+    steps = scenario.steps
+    if scenario.negotiate:
+        steps = (qmp("qmp_capabilities"), *steps)
+    if t.exchanges[:1] == [["<EOF>"]] or (t.returncode is not None and not t.exchanges):
+        # Died while starting: whether QEMU's monitor thread managed to send
+        # the greeting before the main thread exited is a race.
+        greeting, t = None, Transcript(None, [], t.returncode, t.stderr)
+    exchanges = []
+    for step, got in zip(steps, t.exchanges, strict=False):
+        msgs = [_normalise_value(m) for m in got]
+        if step.unordered:
+            msgs = [_sorted_return(m) for m in msgs]
+        exchanges.append(msgs)
+    return {
+        "greeting": greeting,
+        "exchanges": exchanges,
+        "returncode": t.returncode,
+        "stderr": [_prog_free(line) for line in t.stderr],
+    }
+
+
+def _main(argv: list[str]) -> int:
+    """``harness.py qemu|qmpnuma|both ARGS... [-- JSON-OR-RAW ...]``: print transcripts."""
+    which, rest = argv[0], argv[1:]
+    args, steps = rest, []
+    if "--" in rest:
+        i = rest.index("--")
+        args, steps = rest[:i], [raw(s) for s in rest[i + 1 :]]
+    scenario = Scenario("cli", tuple(args), tuple(steps))
+    targets = ["qemu", "qmpnuma"] if which == "both" else [which]
+    results = {}
+    for target in targets:
+        t = run_qemu(scenario) if target == "qemu" else run_qmpnuma(scenario)
+        results[target] = normalise(t, scenario)
+        print(f"== {target}")
+        print(json.dumps(results[target], indent=1))
+    if len(results) == 2:
+        same = results["qemu"] == results["qmpnuma"]
+        print("== SAME" if same else "== DIFFERENT")
+        return 0 if same else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
