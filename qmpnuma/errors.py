@@ -18,6 +18,7 @@ __all__ = [
     "DeviceNotActive",
     "DeviceNotFound",
     "KVMMissingCap",
+    "FatalError",
     "Reporter",
     "CollectingReporter",
 ]
@@ -59,6 +60,19 @@ class DeviceNotFound(QMPError):
 
 class KVMMissingCap(QMPError):
     error_class = "KVMMissingCap"
+
+
+class FatalError(Exception):
+    """QEMU would print ``message`` and exit(1): no reply, the process ends.
+
+    Raised by a command whose failure QEMU treats as fatal, e.g. a NUMA
+    configuration that x-exit-preconfig cannot complete.  It is not a
+    QMPError, so the dispatcher lets it through to the server.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class Reporter(Protocol):

@@ -25,6 +25,6 @@ class Profile:
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's oracle).
-QEMU_7_2 = Profile(version=(7, 2, 22), package="qmpnuma", latest_machine=(7, 2))
+QEMU_7_2 = Profile(version=(7, 2, 22), package=" (qmpnuma 0.1.0)", latest_machine=(7, 2))
 
 DEFAULT_PROFILE = QEMU_7_2

@@ -36,6 +36,10 @@ Event = tuple[str, "dict[str, object] | None"]
 @dataclass
 class VM:
     machine: Machine
+    #: False with -S: the VM stays in prelaunch once the machine is built.
+    autostart: bool = True
+    #: -name (query-name, info name).
+    name: str | None = None
     runstate: RunState = RunState.PRELAUNCH
     #: Set by ``quit``; the server exits once the reply is out.
     shutdown_requested: bool = False

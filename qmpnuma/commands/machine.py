@@ -1,0 +1,96 @@
+"""Machine query commands: CPUs and NUMA (qapi/machine.json).
+
+QEMU counterparts: hw/core/machine-qmp-cmds.c (qmp_query_cpus_fast,
+qmp_query_hotpluggable_cpus, qmp_x_query_numa) in 7.2.
+"""
+
+from __future__ import annotations
+
+import os
+
+from qmpnuma.commands.context import CommandContext
+from qmpnuma.errors import GenericError
+from qmpnuma.machine.machine import Machine
+from qmpnuma.machine.topology import CpuSlot
+
+__all__ = [
+    "qmp_query_hotpluggable_cpus",
+    "qmp_query_cpus_fast",
+    "qmp_x_query_numa",
+    "numa_text",
+    "cpu_thread_id",
+    "SYS_EMU_TARGET",
+]
+
+#: SysEmuTarget of qemu-system-x86_64.
+SYS_EMU_TARGET = "x86_64"
+MiB_SHIFT = 20
+
+
+def _machine(ctx: CommandContext) -> Machine:
+    return ctx.vm.machine
+
+
+def _props(slot: CpuSlot) -> dict[str, object]:
+    # CpuInstanceProperties member order: node-id, socket-id, die-id, ...
+    return dict(slot.props)
+
+
+def qmp_query_hotpluggable_cpus(ctx: CommandContext, args: dict[str, object]) -> object:
+    """Every possible CPU, last cpu-index first; ``qom-path`` only when plugged.
+
+    Raises:
+        GenericError: the machine has no hotpluggable CPUs (``none``).
+    """
+    machine = _machine(ctx)
+    if not machine.possible_cpus:
+        raise GenericError("machine does not support hot-plugging CPUs")
+    result: list[object] = []
+    for slot in reversed(machine.possible_cpus):
+        entry: dict[str, object] = {
+            "type": slot.type,
+            "vcpus-count": slot.vcpus_count,
+            "props": _props(slot),
+        }
+        if slot.qom_path is not None:
+            entry["qom-path"] = slot.qom_path
+        result.append(entry)
+    return result
+
+
+def cpu_thread_id(index: int) -> int:
+    """A stable stand-in for the vCPU thread's host TID (one per CPU)."""
+    return os.getpid() + 1 + index
+
+
+def qmp_query_cpus_fast(ctx: CommandContext, args: dict[str, object]) -> object:
+    """The present CPUs in cpu-index order."""
+    result: list[object] = []
+    for slot in _machine(ctx).present_cpus:
+        result.append(
+            {
+                "cpu-index": slot.index,
+                "qom-path": slot.qom_path,
+                "thread-id": cpu_thread_id(slot.index),
+                "props": _props(slot),
+                "target": SYS_EMU_TARGET,
+            }
+        )
+    return result
+
+
+def numa_text(machine: Machine) -> str:
+    """The text of x-query-numa and HMP ``info numa`` (LF line ends)."""
+    node_mem = machine.node_memory()
+    lines = [f"{len(node_mem)} nodes"]
+    for node_id, mem in enumerate(node_mem):
+        cpus = "".join(f" {slot.index}" for slot in machine.present_cpus if slot.node_id == node_id)
+        lines.append(f"node {node_id} cpus:{cpus}")
+        lines.append(f"node {node_id} size: {mem >> MiB_SHIFT} MB")
+        # No memory devices are modelled yet, so nothing is plugged.
+        lines.append(f"node {node_id} plugged: 0 MB")
+    return "".join(line + "\n" for line in lines)
+
+
+def qmp_x_query_numa(ctx: CommandContext, args: dict[str, object]) -> object:
+    return {"human-readable-text": numa_text(_machine(ctx))}

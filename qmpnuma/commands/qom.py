@@ -1,0 +1,228 @@
+"""qom-list and qom-get for the objects management software reads.
+
+QEMU counterparts: qom/qom-qmp-cmds.c (qmp_qom_list, qmp_qom_get) and
+qom/object.c (object_resolve_path, object_property_find_err).
+
+Scope: the QOM tree is modelled where the NUMA model can answer truthfully:
+``/``, ``/objects`` and its children, ``/machine`` and its containers, and
+the boot CPUs.  Properties are listed in QEMU 7.2's order (its property
+hash-table order, as observed on qemu-system-x86_64), restricted to the
+properties we model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qmpnuma.commands.context import CommandContext
+from qmpnuma.errors import DeviceNotFound, GenericError
+from qmpnuma.machine.backends import MemoryBackend, UserObject
+from qmpnuma.machine.machine import OBJECTS_ROOT, Machine
+from qmpnuma.machine.topology import CpuSlot
+
+__all__ = ["qmp_qom_list", "qmp_qom_get", "QomNode", "qom_tree"]
+
+#: qom-get of a CPU's node-id before NUMA mapping (CPU_UNSET_NUMA_NODE_ID).
+CPU_UNSET_NUMA_NODE_ID = -1
+
+#: Memory backend properties in 7.2's qom-list order, with their QOM types.
+_BACKEND_PROPS = (
+    ("share", "bool"), ("size", "int"), ("dump", "bool"), ("prealloc-threads", "int"),
+    ("x-use-canonical-path-for-ramblock-id", "bool"), ("policy", "HostMemPolicy"),
+    ("prealloc-context", "link<thread-context>"), ("prealloc", "bool"),
+    ("reserve", "bool"), ("host-nodes", "int"), ("merge", "bool"),
+)  # fmt: skip
+#: Type-specific properties, listed after the common ones (7.2 order for memfd).
+_BACKEND_TYPE_PROPS = {
+    "memory-backend-ram": (),
+    "memory-backend-file": (
+        ("mem-path", "string"), ("discard-data", "bool"), ("align", "int"),
+        ("pmem", "bool"), ("readonly", "bool"),
+    ),
+    "memory-backend-memfd": (("hugetlb", "bool"), ("seal", "bool"), ("hugetlbsize", "int")),
+}  # fmt: skip
+#: The CPU properties we answer, in 7.2's qom-list order.
+_CPU_PROPS = (
+    ("realized", "bool"), ("hotplugged", "bool"), ("hotpluggable", "bool"),
+    ("node-id", "int32"), ("die-id", "int32"), ("apic-id", "uint32"),
+    ("thread-id", "int32"), ("socket-id", "int32"), ("core-id", "int32"),
+)  # fmt: skip
+#: The machine properties we answer, in 7.2's qom-list order (pc).
+_MACHINE_PROPS = (
+    ("memory", "MemorySizeConfiguration"), ("smp", "SMPConfiguration"),
+    ("dump-guest-core", "bool"), ("memory-backend", "link<memory-backend>"),
+    ("mem-merge", "bool"), ("device-memory-region-size", "int"),
+    ("unattached", "child<container>"), ("peripheral-anon", "child<container>"),
+    ("nvdimm", "bool"), ("peripheral", "child<container>"), ("hmat", "bool"),
+)  # fmt: skip
+_PC_ONLY = ("device-memory-region-size", "nvdimm", "hmat")
+
+
+@dataclass(frozen=True)
+class QomNode:
+    """One object of the modelled QOM tree."""
+
+    #: Canonical path.
+    path: str
+    #: QOM type name (the ``type`` property).
+    qom_type: str
+    #: (name, type) pairs after ``type``, in qom-list order.
+    properties: tuple[tuple[str, str], ...]
+    #: Reads a property other than ``type``; KeyError when it is not modelled.
+    get: Callable[[str], object]
+
+
+def _no_props(name: str) -> object:
+    raise KeyError(name)
+
+
+def _container(path: str, children: list[tuple[str, str]]) -> QomNode:
+    return QomNode(path, "container", tuple(children), _no_props)
+
+
+def _backend_node(machine: Machine, backend: MemoryBackend) -> QomNode:
+    def get(name: str) -> object:
+        if name == "x-use-canonical-path-for-ramblock-id":
+            return False
+        if name == "prealloc-context":
+            return ""
+        return backend.property_value(name)
+
+    props = (
+        *_BACKEND_PROPS,
+        *_BACKEND_TYPE_PROPS[backend.qom_type],
+        (f"{backend.id}[0]", "child<memory-region>"),
+    )
+    return QomNode(f"{OBJECTS_ROOT}/{backend.id}", backend.qom_type, props, get)
+
+
+def _cpu_node(machine: Machine, slot: CpuSlot) -> QomNode:
+    values: dict[str, object] = {
+        "realized": True,
+        "hotplugged": False,
+        "hotpluggable": True,
+        "node-id": slot.props.get("node-id", CPU_UNSET_NUMA_NODE_ID),
+        # X86CPU always has die-id; it is 0 when the topology has no dies.
+        "die-id": slot.props.get("die-id", 0),
+        "apic-id": slot.arch_id,
+        "thread-id": slot.props["thread-id"],
+        "socket-id": slot.props["socket-id"],
+        "core-id": slot.props["core-id"],
+    }
+    assert slot.qom_path is not None
+    return QomNode(slot.qom_path, slot.type, _CPU_PROPS, values.__getitem__)
+
+
+def _machine_node(machine: Machine) -> QomNode:
+    smp = machine.smp
+    memory: dict[str, object] = {"size": machine.ram_size}
+    if machine.ram_slots:
+        memory.update({"max-size": machine.maxram_size, "slots": machine.ram_slots})
+    device_memory = machine.device_memory
+    values: dict[str, object] = {
+        "memory": memory,
+        "smp": {
+            "cpus": smp.cpus,
+            "sockets": smp.sockets,
+            "dies": smp.dies,
+            "clusters": smp.clusters,
+            "cores": smp.cores,
+            "threads": smp.threads,
+            "maxcpus": smp.max_cpus,
+        },  # fmt: skip
+        "dump-guest-core": machine.properties["dump-guest-core"],
+        "memory-backend": f"{OBJECTS_ROOT}/{machine.memdev.id}" if machine.memdev else "",
+        "mem-merge": machine.properties["mem-merge"],
+        "device-memory-region-size": device_memory.size if device_memory else 0,
+        "nvdimm": machine.properties["nvdimm"],
+        "hmat": machine.hmat_enabled,
+    }
+    pc = machine.mc.family != "none"
+    props = tuple(p for p in _MACHINE_PROPS if pc or p[0] not in _PC_ONLY)
+    return QomNode("/machine", machine.mc.qom_type, props, values.__getitem__)
+
+
+def _object_node(machine: Machine, obj: MemoryBackend | UserObject) -> QomNode:
+    if isinstance(obj, MemoryBackend):
+        return _backend_node(machine, obj)
+    return QomNode(f"{OBJECTS_ROOT}/{obj.id}", obj.qom_type, (), _no_props)
+
+
+def qom_tree(machine: Machine) -> dict[str, QomNode]:
+    """The modelled QOM objects by canonical path."""
+    objects = machine.objects
+    tree = {
+        "/": _container(
+            "/", [("objects", "child<container>"), ("machine", f"child<{machine.mc.qom_type}>")]
+        ),
+        OBJECTS_ROOT: _container(
+            OBJECTS_ROOT, [(i, f"child<{o.qom_type}>") for i, o in objects.items()]
+        ),
+        "/machine": _machine_node(machine),
+        "/machine/peripheral": _container("/machine/peripheral", []),
+        "/machine/peripheral-anon": _container("/machine/peripheral-anon", []),
+    }
+    cpus = machine.present_cpus
+    unattached = []
+    for slot in cpus:
+        assert slot.qom_path is not None
+        tree[slot.qom_path] = _cpu_node(machine, slot)
+        unattached.append((slot.qom_path.rsplit("/", 1)[1], f"child<{slot.type}>"))
+    tree["/machine/unattached"] = _container("/machine/unattached", unattached)
+    for ident, obj in objects.items():
+        tree[f"{OBJECTS_ROOT}/{ident}"] = _object_node(machine, obj)
+    return tree
+
+
+def _resolve(machine: Machine, path: str, report_ambiguous: bool) -> QomNode:
+    """qom/object.c object_resolve_path: absolute, or a unique partial path.
+
+    Raises:
+        DeviceNotFound: nothing matches (or, for qom-get, several objects).
+        GenericError: a partial path matches several objects (qom-list).
+    """
+    tree = qom_tree(machine)
+    parts = [part for part in path.split("/") if part]
+    if path.startswith("/"):
+        found = [node for p, node in tree.items() if [x for x in p.split("/") if x] == parts]
+    else:
+        found = [
+            node
+            for p, node in tree.items()
+            if p != "/" and [x for x in p.split("/") if x][-len(parts) :] == parts
+        ]
+    if len(found) > 1 and report_ambiguous:
+        # qom/qom-qmp-cmds.c qmp_qom_list; qmp_qom_get does not ask.
+        raise GenericError(f"Path '{path}' is ambiguous")
+    if len(found) != 1:
+        raise DeviceNotFound(f"Device '{path}' not found")
+    return found[0]
+
+
+def qmp_qom_list(ctx: CommandContext, args: dict[str, object]) -> object:
+    """The properties of the object at ``path`` (name and type)."""
+    node = _resolve(ctx.vm.machine, str(args["path"]), report_ambiguous=True)
+    props = (("type", "string"), *node.properties)
+    return [{"name": name, "type": qom_type} for name, qom_type in props]
+
+
+def qmp_qom_get(ctx: CommandContext, args: dict[str, object]) -> object:
+    """One property value of the object at ``path``.
+
+    Raises:
+        DeviceNotFound, GenericError: QEMU's path and property texts.
+    """
+    node = _resolve(ctx.vm.machine, str(args["path"]), report_ambiguous=False)
+    name = str(args["property"])
+    if name == "type":
+        return node.qom_type
+    kinds = dict(node.properties)
+    if kinds.get(name, "").startswith("child<"):
+        # A child property reads as the child's canonical path.
+        return f"{node.path.rstrip('/')}/{name}"
+    try:
+        return node.get(name)
+    except KeyError:
+        # qom/object.c object_property_find_err
+        raise GenericError(f"Property '{node.qom_type}.{name}' not found") from None

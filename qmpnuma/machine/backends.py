@@ -1,0 +1,257 @@
+"""User-creatable objects, chiefly memory backends (``-object`` / ``object-add``).
+
+QEMU counterparts: backends/hostmem.c (property setters and
+host_memory_backend_memory_complete), backends/hostmem-ram.c,
+hostmem-file.c, hostmem-memfd.c, and qom/object_interfaces.c
+user_creatable_add_type (the order: id check, property setters, adding the
+child to /objects, completion).
+
+Property setters run in QDict order, which is hash order rather than the
+order given; ``qdict_order`` reproduces it so that a request with several
+bad values reports the same one QEMU does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from qmpnuma.errors import GenericError
+
+__all__ = [
+    "MemoryBackend",
+    "UserObject",
+    "BackendDefaults",
+    "MEMORY_BACKEND_TYPES",
+    "MAX_HOST_NODES",
+    "id_wellformed",
+    "qdict_order",
+    "user_creatable_add_type",
+]
+
+#: The memory-backend-* types QEMU 7.2 offers on Linux hosts (qapi/qom.json).
+MEMORY_BACKEND_TYPES = ("memory-backend-ram", "memory-backend-file", "memory-backend-memfd")
+#: include/sysemu/numa.h MAX_NODES bounds host-nodes too (backends/hostmem.c).
+MAX_HOST_NODES = 128
+#: qobject/qdict.c QDICT_BUCKET_MAX.
+QDICT_BUCKET_MAX = 512
+#: qom/object_interfaces.c user_creatable_add_type hint for a bad id.
+ID_HINT = "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter."
+
+#: Memory backend members reported by query-memdev, plus the type-specific
+#: ones we keep so that qom-get can answer them.
+_MEMDEV_DEFAULTS: dict[str, object] = {
+    "prealloc": False,
+    "policy": "default",
+    "host-nodes": [],
+    "reserve": True,
+}
+#: Per-type defaults (hostmem-file.c, hostmem-memfd.c instance_init).
+_TYPE_DEFAULTS: dict[str, dict[str, object]] = {
+    "memory-backend-ram": {"share": False},
+    "memory-backend-file": {
+        "share": False, "align": 0, "discard-data": False, "pmem": False, "readonly": False,
+    },
+    "memory-backend-memfd": {"share": True, "hugetlb": False, "hugetlbsize": 0, "seal": True},
+}  # fmt: skip
+
+
+def _tdb_hash(name: str) -> int:
+    # qobject/qdict.c tdb_hash: the hash that orders QDict iteration.
+    data = name.encode()
+    value = (0x238F13AF * len(data)) & 0xFFFFFFFF
+    for i, byte in enumerate(data):
+        value = (value + (byte << (i * 5 % 24))) & 0xFFFFFFFF
+    return (1103515243 * value + 12345) & 0xFFFFFFFF
+
+
+def qdict_order(keys: Iterable[str]) -> list[str]:
+    """Keys in QDict iteration order: by bucket, newest first within a bucket."""
+    indexed = list(enumerate(keys))
+    indexed.sort(key=lambda item: (_tdb_hash(item[1]) % QDICT_BUCKET_MAX, -item[0]))
+    return [key for _, key in indexed]
+
+
+def id_wellformed(ident: str) -> bool:
+    """util/id.c id_wellformed: a letter, then letters, digits, '-', '.', '_'."""
+    if not ident or not (ident[0].isascii() and ident[0].isalpha()):
+        return False
+    return all(c.isascii() and (c.isalnum() or c in "-._") for c in ident[1:])
+
+
+@dataclass(frozen=True)
+class BackendDefaults:
+    """Machine-dependent defaults read by host_memory_backend_init."""
+
+    #: -machine mem-merge.
+    merge: bool = True
+    #: -machine dump-guest-core.
+    dump: bool = True
+    #: prealloc-threads defaults to smp.cpus.
+    prealloc_threads: int = 1
+
+
+@dataclass(frozen=True)
+class MemoryBackend:
+    """A completed memory backend object under /objects."""
+
+    id: str
+    qom_type: str
+    size: int
+    merge: bool
+    dump: bool
+    prealloc: bool
+    share: bool
+    reserve: bool
+    #: Sorted, without duplicates (QEMU keeps a bitmap).
+    host_nodes: tuple[int, ...]
+    policy: str
+    prealloc_threads: int
+    #: Type-specific properties (mem-path, align, hugetlb, ...), QAPI names.
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def property_value(self, name: str) -> object:
+        """A QOM property value as qom-get reports it, KeyError if absent."""
+        common: dict[str, object] = {
+            "size": self.size, "merge": self.merge, "dump": self.dump,
+            "prealloc": self.prealloc, "share": self.share, "reserve": self.reserve,
+            "host-nodes": list(self.host_nodes), "policy": self.policy,
+            "prealloc-threads": self.prealloc_threads,
+        }  # fmt: skip
+        if name in common:
+            return common[name]
+        return self.extra[name]
+
+
+@dataclass(frozen=True)
+class UserObject:
+    """Any other user-created object (iothread, secret, ...): only its identity."""
+
+    id: str
+    qom_type: str
+
+
+def _check_setters(qom_type: str, props: Mapping[str, object]) -> None:
+    """The property setters' own checks, in QDict order (backends/hostmem*.c)."""
+    for name in qdict_order(props):
+        value = props[name]
+        if name in ("size", "prealloc-threads") and value == 0:
+            # host_memory_backend_set_size / set_prealloc_threads
+            raise GenericError(f"property '{name}' of {qom_type} doesn't take value '0'")
+        if name == "hugetlbsize" and value == 0:
+            # hostmem-memfd.c memfd_backend_set_hugetlbsize
+            raise GenericError(f"Property '{qom_type}.{name}' doesn't take value '0'")
+        if name == "host-nodes":
+            assert isinstance(value, list)
+            for node in value:
+                if node >= MAX_HOST_NODES:
+                    # host_memory_backend_set_host_nodes
+                    raise GenericError(f"Invalid host-nodes value: {node}")
+        reserve_off = name == "reserve" and value is False and props.get("prealloc") is True
+        prealloc_on = name == "prealloc" and value is True and props.get("reserve") is False
+        if (reserve_off and _set_before("prealloc", name, props)) or (
+            prealloc_on and _set_before("reserve", name, props)
+        ):
+            # host_memory_backend_set_prealloc / set_reserve, whichever runs second
+            raise GenericError("'prealloc=on' and 'reserve=off' are incompatible")
+
+
+def _set_before(other: str, name: str, props: Mapping[str, object]) -> bool:
+    order = qdict_order(props)
+    return other in order and order.index(other) < order.index(name)
+
+
+def _memory_complete(
+    qom_type: str, props: Mapping[str, object], host_numa_nodes: Collection[int]
+) -> None:
+    """host_memory_backend_memory_complete's checks after allocation (7.2)."""
+    if not props.get("size"):
+        # ram/file/memfd_backend_memory_alloc
+        raise GenericError("can't create backend with size 0")
+    if qom_type == "memory-backend-file" and not props.get("mem-path"):
+        # file_backend_memory_alloc
+        raise GenericError("mem-path property not set")
+    nodes = props.get("host-nodes", [])
+    assert isinstance(nodes, list)
+    policy = props.get("policy", "default")
+    if nodes and policy == "default":
+        raise GenericError(
+            "host-nodes must be empty for policy default,"
+            " or you should explicitly specify a policy other than default"
+        )
+    if not nodes and policy != "default":
+        raise GenericError(f"host-nodes must be set for policy {policy}")
+    if any(node not in host_numa_nodes for node in nodes):
+        # mbind() fails with EINVAL for nodes the host does not have.
+        raise GenericError("cannot bind memory to host NUMA nodes: Invalid argument")
+
+
+def user_creatable_add_type(
+    qom_type: str,
+    props: Mapping[str, object],
+    existing_ids: Collection[str],
+    defaults: BackendDefaults,
+    host_numa_nodes: Collection[int],
+) -> MemoryBackend | UserObject:
+    """Create an object as qom/object_interfaces.c user_creatable_add_type does.
+
+    ``props`` holds the QAPI members given, ``id`` included.  Nothing is
+    registered here: the caller adds the returned object to /objects.
+
+    Raises:
+        GenericError: QEMU's id, property-setter and completion texts.
+    """
+    ident = props["id"]
+    assert isinstance(ident, str)
+    if not id_wellformed(ident):
+        raise GenericError("Parameter 'id' expects an identifier", hint=ID_HINT)
+    settable = {k: v for k, v in props.items() if k != "id"}
+    if qom_type in MEMORY_BACKEND_TYPES:
+        _check_setters(qom_type, settable)
+    if ident in existing_ids:
+        # object_property_try_add_child on the /objects container
+        raise GenericError(
+            f"attempt to add duplicate property '{ident}' to object (type 'container')"
+        )
+    if qom_type not in MEMORY_BACKEND_TYPES:
+        return UserObject(ident, qom_type)
+    _memory_complete(qom_type, settable, host_numa_nodes)
+    return _build_backend(ident, qom_type, settable, defaults)
+
+
+def _build_backend(
+    ident: str, qom_type: str, props: Mapping[str, object], defaults: BackendDefaults
+) -> MemoryBackend:
+    values: dict[str, object] = {
+        "merge": defaults.merge,
+        "dump": defaults.dump,
+        "prealloc-threads": defaults.prealloc_threads,
+        **_MEMDEV_DEFAULTS,
+        **_TYPE_DEFAULTS[qom_type],
+        **props,
+    }
+    common = {
+        "size", "merge", "dump", "prealloc", "share", "reserve", "host-nodes", "policy",
+        "prealloc-threads",
+    }  # fmt: skip
+    nodes = values["host-nodes"]
+    assert isinstance(nodes, list)
+    return MemoryBackend(
+        id=ident,
+        qom_type=qom_type,
+        size=_as_int(values["size"]),
+        merge=bool(values["merge"]),
+        dump=bool(values["dump"]),
+        prealloc=bool(values["prealloc"]),
+        share=bool(values["share"]),
+        reserve=bool(values["reserve"]),
+        host_nodes=tuple(sorted(set(nodes))),
+        policy=str(values["policy"]),
+        prealloc_threads=_as_int(values["prealloc-threads"]),
+        extra={k: v for k, v in values.items() if k not in common},
+    )
+
+
+def _as_int(value: object) -> int:
+    assert isinstance(value, int)
+    return value

@@ -1,0 +1,94 @@
+"""Memory backend objects (backends/hostmem*.c, user_creatable_add_type)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmpnuma.errors import GenericError
+from qmpnuma.machine.backends import (
+    BackendDefaults,
+    MemoryBackend,
+    UserObject,
+    id_wellformed,
+    qdict_order,
+    user_creatable_add_type,
+)
+
+GiB = 1 << 30
+
+
+def add(
+    qom_type: str = "memory-backend-ram", existing: tuple[str, ...] = (), /, **props: object
+) -> object:
+    props.setdefault("id", "m0")
+    args = {k.replace("_", "-"): v for k, v in props.items()}
+    return user_creatable_add_type(qom_type, args, existing, BackendDefaults(), (0,))
+
+
+def test_ram_backend_defaults() -> None:
+    backend = add(size=GiB)
+    assert backend == MemoryBackend(
+        id="m0", qom_type="memory-backend-ram", size=GiB, merge=True, dump=True,
+        prealloc=False, share=False, reserve=True, host_nodes=(), policy="default",
+        prealloc_threads=1, extra={},
+    )  # fmt: skip
+
+
+def test_memfd_shares_by_default_and_host_nodes_are_a_set() -> None:
+    backend = add("memory-backend-memfd", size=GiB, host_nodes=[0, 0], policy="bind")
+    assert isinstance(backend, MemoryBackend)
+    assert backend.share is True and backend.host_nodes == (0,)
+    assert backend.property_value("seal") is True
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"size": 0}, "property 'size' of memory-backend-ram doesn't take value '0'"),
+        ({"size": GiB, "host_nodes": [200], "policy": "bind"}, "Invalid host-nodes value: 200"),
+        (
+            {"size": GiB, "host_nodes": [0]},
+            "host-nodes must be empty for policy default, or you should explicitly specify "
+            "a policy other than default",
+        ),
+        ({"size": GiB, "policy": "bind"}, "host-nodes must be set for policy bind"),
+        ({"size": GiB, "policy": "interleave"}, "host-nodes must be set for policy interleave"),
+        (
+            {"size": GiB, "prealloc": True, "reserve": False},
+            "'prealloc=on' and 'reserve=off' are incompatible",
+        ),
+        (
+            {"size": GiB, "host_nodes": [1], "policy": "bind"},
+            "cannot bind memory to host NUMA nodes: Invalid argument",
+        ),
+        ({"id": "0bad", "size": GiB}, "Parameter 'id' expects an identifier"),
+    ],
+)
+def test_property_and_complete_errors(props: dict[str, object], message: str) -> None:
+    with pytest.raises(GenericError) as info:
+        add(**props)
+    assert info.value.desc == message
+
+
+def test_duplicate_id_after_setters() -> None:
+    with pytest.raises(GenericError) as info:
+        add("memory-backend-ram", ("m0",), size=GiB)
+    assert info.value.desc == "attempt to add duplicate property 'm0' to object (type 'container')"
+    # A bad value is reported before the duplicate id, as the setters run first.
+    with pytest.raises(GenericError, match="doesn't take value '0'"):
+        add("memory-backend-ram", ("m0",), size=0)
+
+
+def test_other_objects_keep_only_identity() -> None:
+    assert add("iothread", id="io0") == UserObject("io0", "iothread")
+
+
+def test_id_wellformed() -> None:
+    assert id_wellformed("a-b.c_1") and not id_wellformed("") and not id_wellformed("a b")
+
+
+def test_qdict_order_is_hash_order() -> None:
+    # Recorded from QEMU 7.2's replies (qemu-numa-surface.md 6.6).
+    assert qdict_order(["cpu-index", "qom-path", "thread-id", "props", "target"]) == [
+        "thread-id", "props", "qom-path", "cpu-index", "target",
+    ]  # fmt: skip
