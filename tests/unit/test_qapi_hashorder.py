@@ -1,0 +1,69 @@
+"""Tests for qmpnuma.qapi.hashorder: QDict and GHashTable orders seen on QEMU 7.2."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmpnuma.qapi.hashorder import first_unexpected, ghash_first, qdict_order
+
+
+@pytest.mark.parametrize(
+    ("schema_order", "wire_order"),
+    [
+        (["major", "minor", "micro"], ["micro", "minor", "major"]),
+        (["running", "singlestep", "status"], ["status", "singlestep", "running"]),
+        (
+            ["type", "vcpus-count", "props", "qom-path"],
+            ["props", "vcpus-count", "qom-path", "type"],
+        ),
+    ],
+)
+def test_qdict_order_matches_qemu_replies(schema_order: list[str], wire_order: list[str]) -> None:
+    assert qdict_order(schema_order) == wire_order
+
+
+# QMP arguments with several unexpected members, and what QEMU 7.2 reported.
+@pytest.mark.parametrize(
+    ("keys", "members", "reported"),
+    [
+        (["a", "b", "c"], [], "b"),
+        (["c", "b", "a"], [], "b"),
+        (["zeta", "alpha", "mid", "x", "foo", "bar", "baz", "q1", "q2", "q3"], [], "bar"),
+        ([f"k{i}" for i in range(1, 21)], [], "k7"),
+        (
+            ["type", "src", "dst", "val", "zz", "aa", "mm", "nodeid"],
+            ["type", "src", "dst", "val"],
+            "aa",
+        ),
+    ],
+)
+def test_first_unexpected_qmp_member(keys: list[str], members: list[str], reported: str) -> None:
+    assert first_unexpected(keys, members) == reported
+
+
+# Command-line options (OptsVisitor: inserted in command-line order, id last).
+@pytest.mark.parametrize(
+    ("options", "taken", "reported"),
+    [
+        (["type", "memdev", "nodeid", "zz", "aa", "mm"], ["type", "nodeid", "memdev"], "zz"),
+        (["type", "memdev", "nodeid", "mm", "aa", "zz"], ["type", "nodeid", "memdev"], "aa"),
+        (["qom-type", "size", "zz", "aa", "mm", "qq", "id"], ["qom-type", "id", "size"], "aa"),
+        (
+            ["qom-type", "size", "host-nodes.0", "host-nodes.2", "id"],
+            ["qom-type", "id", "size"],
+            "host-nodes.2",
+        ),
+        (
+            ["type", "memdev", "nodeid", "a1", "b2", "c3", "d4", "e5", "f6", "g7", "h8", "i9"],
+            ["type", "nodeid", "memdev"],
+            "c3",
+        ),
+    ],
+)
+def test_ghash_first_option(options: list[str], taken: list[str], reported: str) -> None:
+    assert ghash_first(options, taken) == reported
+
+
+def test_empty_table_has_no_first() -> None:
+    assert ghash_first(["a"], ["a"]) is None
+    assert first_unexpected([], []) is None
