@@ -1,0 +1,636 @@
+"""The command-line driver: softmmu/vl.c qemu_init(), for a NUMA machine.
+
+:func:`configure` applies the options in QEMU 7.2's order, because that
+order decides which of several mistakes QEMU reports:
+
+1. every word is looked up before any is acted on (vl.c's first pass);
+2. options are parsed one by one, in command-line order: QemuOpts and
+   keyval syntax errors, ``-object`` typing, ``-uuid``... (with the option
+   as error location);
+3. ``-m`` is folded into the machine's ``memory`` property;
+4. the machine type is chosen and the machine object made;
+5. character devices are checked (with their option's location), then
+   objects that are not memory backends are created;
+6. ``accel`` and ``memory-backend`` are taken out of the machine options,
+   and every other machine property is set, in QDict hash order;
+7. accelerators are checked;
+8. memory backends are created, then the monitors (``-mon`` location);
+9. ``-machine memory-backend`` is resolved;
+10. each ``-numa`` is typed by the OptsVisitor and applied, in order;
+11. unless ``--preconfig``, the machine is built (board init).
+
+Errors found before step 4, and those QEMU reports with a location, carry
+``prog: <option as typed>: ``; the others carry ``prog: `` only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from qmpnuma.cli import monitors
+from qmpnuma.cli.cutils import StrtoxError, qemu_strtoi64, qemu_strtosz, qemu_strtosz_MiB
+from qmpnuma.cli.keyval import KeyvalDict, keyval_merge, keyval_parse_into
+from qmpnuma.cli.monitors import MonitorMode, MonitorSpec
+from qmpnuma.cli.options import (
+    ACCEL_OPTS,
+    BOOT_OPTS,
+    CHARDEV_OPTS,
+    GLOBAL_OPTS,
+    MEMORY_OPTS,
+    MON_OPTS,
+    MSG_OPTS,
+    NAME_OPTS,
+    NUMA_OPTS,
+    OBJECT_OPTS,
+    OVERCOMMIT_OPTS,
+    RTC_OPTS,
+    SANDBOX_OPTS,
+    SMBIOS_OPTS,
+    Opt,
+    OptionError,
+    ParsedOption,
+    disk_image_error,
+    split_argv,
+)
+from qmpnuma.cli.qemu_opts import (
+    HelpRequested,
+    OptsStore,
+    OptType,
+    QemuOptDesc,
+    QemuOpts,
+    QemuOptsList,
+    qemu_opts_print_help,
+)
+from qmpnuma.errors import GenericError, QMPError
+from qmpnuma.machine.machine import Machine
+from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
+from qmpnuma.profile import Profile
+from qmpnuma.qapi.hashorder import first_unexpected, qdict_order
+from qmpnuma.qapi.opts_visitor import visit_opts
+from qmpnuma.qapi.schema import Schema, load_schema
+from qmpnuma.qapi.validate import validate_arguments
+
+__all__ = [
+    "DEFAULT_ARGV",
+    "DEFAULT_MACHINE",
+    "LaunchConfig",
+    "CliError",
+    "CliReporter",
+    "configure",
+]
+
+#: The machine ``qmpnuma`` runs when given no option at all: two NUMA nodes
+#: of 2 GiB each (memory-backend-ram), 4 CPUs as 2 sockets x 2 cores (so the
+#: default CPU mapping puts socket N on node N), room for hot-plugged memory
+#: (4 slots, 16 GiB in total), distances 10 local / 20 remote, and a QMP
+#: socket ``qmpnuma.sock`` in the current directory that does not wait for
+#: a client.  It goes through :func:`configure` like any command line.
+DEFAULT_ARGV: tuple[str, ...] = (
+    "-machine", "pc",
+    "-m", "4G,slots=4,maxmem=16G",
+    "-smp", "4,sockets=2,cores=2",
+    "-object", "memory-backend-ram,id=ram-node0,size=2G",
+    "-object", "memory-backend-ram,id=ram-node1,size=2G",
+    "-numa", "node,nodeid=0,memdev=ram-node0",
+    "-numa", "node,nodeid=1,memdev=ram-node1",
+    "-numa", "dist,src=0,dst=1,val=20",
+    "-qmp", "unix:qmpnuma.sock,server=on,wait=off",
+)  # fmt: skip
+
+#: hw/core/machine.c: the machine type used without -machine (is_default).
+DEFAULT_MACHINE = "pc"
+#: softmmu/vl.c: the implied keys of -machine and -smp (keyval syntax).
+MACHINE_IMPLIED_KEY = "type"
+SMP_IMPLIED_KEY = "cpus"
+#: softmmu/vl.c qemu_smp_opts, for ``-smp help`` (its members, all numbers).
+SMP_OPTS = QemuOptsList(
+    "smp-opts",
+    implied_opt_name=SMP_IMPLIED_KEY,
+    merge_lists=True,
+    desc=tuple(
+        QemuOptDesc(name, OptType.NUMBER)
+        for name in ("cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus")
+    ),
+)
+#: qapi/machine.json SMPConfiguration members, in visiting order (7.2).
+SMP_MEMBERS = ("cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus")
+#: qapi/machine.json MemorySizeConfiguration members and their QAPI types.
+MEMORY_MEMBERS = (("size", "size"), ("max-size", "size"), ("slots", "uint64"))
+#: Machine options that vl.c takes out before setting properties.
+ACCEL_KEY = "accel"
+MEMORY_BACKEND_KEY = "memory-backend"
+KERNEL_IRQCHIP_KEY = "kernel-irqchip"
+#: accel/accel-softmmu.c accel_find(): the accelerators Debian's 7.2 has.
+ACCELERATORS = ("kvm", "tcg", "xen", "qtest")
+#: Accelerator properties (accel/tcg/tcg-all.c, accel/kvm/kvm-all.c).
+ACCEL_PROPERTIES = {
+    "tcg": ("thread", "tb-size", "split-wx"),
+    "kvm": ("kernel-irqchip", "kvm-shadow-mem", "dirty-ring-size", "notify-vmexit",
+            "notify-window", "eager-split-size"),
+    "xen": ("igd-passthru",),
+    "qtest": ("log",),
+}  # fmt: skip
+#: softmmu/vl.c object_create_early(): memory backends wait for the machine.
+LATE_OBJECT_PREFIX = "memory-backend-"
+#: util/uuid.c qemu_uuid_parse: UUID_FMT, 36 characters.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+#: softmmu/vl.c qemu_global_option's short form: driver.property=value.
+_GLOBAL_SHORT = re.compile(r"([^.=]{1,63})\.([^=]{1,63})=")
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    """What the command line asks for; the server runs it."""
+
+    machine: Machine
+    monitors: list[MonitorSpec] = field(default_factory=list)
+    #: -S: stay in prelaunch after the machine is built.
+    start_paused: bool = False
+    #: --preconfig: the machine is not built until x-exit-preconfig.
+    preconfig: bool = False
+    #: -name guest=NAME (query-name).
+    name: str | None = None
+    #: -uuid, lowercase (query-uuid).
+    uuid: str | None = None
+    pidfile: str | None = None
+    daemonize: bool = False
+    #: -cpu MODEL[,features] as given; we model the default CPU type only.
+    cpu_model: str | None = None
+    #: -machine accel= / -accel / -enable-kvm, as QEMU's accelerator list.
+    accel: str | None = None
+    #: -no-shutdown: a guest shutdown stops the VM instead of quitting.
+    no_shutdown: bool = False
+
+
+class CliError(Exception):
+    """QEMU would print ``lines`` on stderr and exit with ``status``.
+
+    ``stdout`` is for help texts, which QEMU prints on stdout.
+    """
+
+    def __init__(self, lines: list[str], status: int = 1, stdout: str = "") -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+        self.status = status
+        self.stdout = stdout
+
+
+class CliReporter:
+    """A Reporter for the command line: QEMU's error_report()/warn_report() format.
+
+    ``location`` is the option being processed (``-numa node,nodeid=0``) or
+    None; QEMU's lines read ``prog: [location: ][warning: ]message``.  A
+    message's further lines (QEMU's error_printf() continuations) and hints
+    are printed as they are.
+    """
+
+    def __init__(self, prog: str, stream: TextIO) -> None:
+        self.prog = prog
+        self.stream = stream
+        self.location: str | None = None
+
+    @contextlib.contextmanager
+    def at(self, location: str | None) -> Iterator[None]:
+        """Report with ``location`` inside the block (QEMU's loc_push/loc_pop)."""
+        saved, self.location = self.location, location
+        try:
+            yield
+        finally:
+            self.location = saved
+
+    def format(self, msg: str) -> str:
+        """``msg`` with the program name and the current location in front."""
+        if self.location:
+            return f"{self.prog}: {self.location}: {msg}"
+        return f"{self.prog}: {msg}"
+
+    def warn(self, msg: str) -> None:
+        print(self.format(f"warning: {msg}"), file=self.stream, flush=True)
+
+    def error(self, msg: str) -> None:
+        print(self.format(msg), file=self.stream, flush=True)
+
+    def error_lines(self, err: QMPError) -> list[str]:
+        """error_report_err(): the message with its prefix, then the hint."""
+        lines = [self.format(err.desc)]
+        if err.hint:
+            lines += err.hint.rstrip("\n").split("\n")
+        return lines
+
+    def fail(self, err: QMPError) -> CliError:
+        return CliError(self.error_lines(err))
+
+
+def configure(argv: list[str], profile: Profile, reporter: CliReporter) -> LaunchConfig:
+    """Apply QEMU options (without the program name) to a new machine.
+
+    Warnings go to ``reporter`` as they happen.  With no options this is a
+    QEMU started without options (the callers substitute DEFAULT_ARGV).
+
+    Raises:
+        CliError: a fatal error; print its lines and exit with its status.
+    """
+    return _Vl(profile, reporter, load_schema()).run(argv)
+
+
+@dataclass(frozen=True)
+class _Object:
+    """An -object typed at option time, created later (without location)."""
+
+    qom_type: str
+    props: dict[str, object]
+
+
+class _Vl:
+    """The state of one qemu_init() run."""
+
+    def __init__(self, profile: Profile, reporter: CliReporter, schema: Schema) -> None:
+        self.profile = profile
+        self.reporter = reporter
+        self.schema = schema
+        self.store = OptsStore()
+        self.machine_opts: KeyvalDict = {}
+        self.objects: list[_Object] = []
+        self.monitor_index = 0
+        self.cpu_model: str | None = None
+        self.uuid: str | None = None
+        self.pidfile: str | None = None
+        self.flags: set[Opt] = set()
+        self.handlers: dict[Opt, Callable[[ParsedOption], None]] = {
+            Opt.machine: self._machine,
+            Opt.M: self._machine,
+            Opt.m: self._parse(MEMORY_OPTS),
+            Opt.smp: self._smp,
+            Opt.numa: self._parse(NUMA_OPTS),
+            Opt.object: self._object,
+            Opt.cpu: self._cpu,
+            Opt.accel: self._parse(ACCEL_OPTS),
+            Opt.enable_kvm: self._enable_kvm,
+            Opt.name: self._parse(NAME_OPTS),
+            Opt.uuid: self._uuid,
+            Opt.pidfile: self._pidfile,
+            Opt.qmp: self._monitor(MonitorMode.CONTROL, pretty=False),
+            Opt.qmp_pretty: self._monitor(MonitorMode.CONTROL, pretty=True),
+            Opt.monitor: self._monitor(MonitorMode.READLINE, pretty=False),
+            Opt.chardev: self._parse(CHARDEV_OPTS),
+            Opt.mon: self._parse(MON_OPTS),
+            Opt.overcommit: self._parse(OVERCOMMIT_OPTS),
+            Opt.rtc: self._parse(RTC_OPTS, permit_abbrev=False),
+            Opt.boot: self._parse(BOOT_OPTS),
+            Opt.msg: self._parse(MSG_OPTS, permit_abbrev=False),
+            Opt.sandbox: self._parse(SANDBOX_OPTS),
+            Opt.smbios: self._parse(SMBIOS_OPTS, permit_abbrev=False),
+            Opt.global_: self._global,
+        }
+
+    # -- the sequence --------------------------------------------------------
+
+    def run(self, argv: list[str]) -> LaunchConfig:
+        try:
+            options = split_argv(argv)
+        except OptionError as e:
+            with self.reporter.at(e.location):
+                raise self.reporter.fail(e) from e
+        for option in options:
+            self._option(option)
+        with self.reporter.at(None):
+            return self._build()
+
+    def _option(self, option: ParsedOption) -> None:
+        with self.reporter.at(option.location):
+            try:
+                if option.option is None:
+                    raise disk_image_error(option.spelling)
+                handler = self.handlers.get(option.option.opt)
+                if handler is None:
+                    # -S, -nodefaults, -display... only need recording.
+                    self.flags.add(option.option.opt)
+                else:
+                    handler(option)
+            except HelpRequested as e:
+                raise CliError([], stdout=e.text) from e
+            except QMPError as e:
+                raise self.reporter.fail(e) from e
+
+    def _build(self) -> LaunchConfig:
+        try:
+            self._parse_memory_options()
+            machine = self._create_machine()
+            chardevs = self._create_early_backends(machine)
+            accel = self._apply_legacy_machine_options(machine)
+            self._apply_machine_options(machine)
+            accel = self._configure_accelerators(accel)
+            specs = self._create_late_backends(machine, chardevs)
+            machine.resolve_machine_memdev()
+            self._parse_numa_opts(machine)
+            if Opt.preconfig not in self.flags:
+                machine.create(self.reporter)
+        except QMPError as e:
+            raise self.reporter.fail(e) from e
+        name = self.store.find(NAME_OPTS, None)
+        return LaunchConfig(
+            machine=machine,
+            monitors=specs,
+            start_paused=Opt.S in self.flags,
+            preconfig=Opt.preconfig in self.flags,
+            name=name.get("guest") if name else None,
+            uuid=self.uuid,
+            pidfile=self.pidfile,
+            daemonize=Opt.daemonize in self.flags,
+            cpu_model=self.cpu_model,
+            accel=accel,
+            no_shutdown=Opt.no_shutdown in self.flags,
+        )
+
+    # -- option-time handlers ------------------------------------------------
+
+    def _parse(
+        self, opts_list: QemuOptsList, permit_abbrev: bool = True
+    ) -> Callable[[ParsedOption], None]:
+        def handler(option: ParsedOption) -> None:
+            self._parse_noisily(opts_list, option, permit_abbrev)
+
+        return handler
+
+    def _parse_noisily(
+        self, opts_list: QemuOptsList, option: ParsedOption, permit_abbrev: bool = True
+    ) -> QemuOpts:
+        assert option.arg is not None
+        return self.store.parse_noisily(
+            opts_list, option.arg, option.location, self.reporter, permit_abbrev=permit_abbrev
+        )
+
+    def _machine(self, option: ParsedOption) -> None:
+        assert option.arg is not None
+        if keyval_parse_into(self.machine_opts, option.arg, MACHINE_IMPLIED_KEY):
+            names = "".join(f"{name}\n" for name in machine_class_names(self.profile))
+            raise CliError([], status=0, stdout=f"Supported machines are:\n{names}")
+
+    def _smp(self, option: ParsedOption) -> None:
+        """vl.c machine_parse_property_opt(smp-opts, "smp", ...)."""
+        assert option.arg is not None
+        prop: KeyvalDict = {}
+        if keyval_parse_into(prop, option.arg, SMP_IMPLIED_KEY):
+            raise CliError([], status=0, stdout=qemu_opts_print_help(SMP_OPTS))
+        keyval_merge(self.machine_opts, {"smp": prop})
+
+    def _object(self, option: ParsedOption) -> None:
+        """vl.c object_option_parse: JSON or QemuOpts, typed right away."""
+        assert option.arg is not None
+        if option.arg.startswith("{"):
+            props = self._object_json(option.arg)
+        else:
+            opts = self._parse_noisily(OBJECT_OPTS, option)
+            if opts.get("qom-type") is None:
+                # softmmu/vl.c object_option_parse (QERR_MISSING_PARAMETER)
+                raise GenericError("Parameter 'qom-type' is missing")
+            props = self._visit(opts, "ObjectOptions")
+        qom_type = props.pop("qom-type")
+        assert isinstance(qom_type, str)
+        self.objects.append(_Object(qom_type, props))
+
+    def _visit(self, opts: QemuOpts, type_name: str) -> dict[str, object]:
+        """opts_visitor_new(opts): the options, then the group's id as an option."""
+        pairs = opts.items() + ([("id", opts.id)] if opts.id is not None else [])
+        return visit_opts(self.schema, type_name, pairs, reporter=self.reporter)
+
+    def _object_json(self, text: str) -> dict[str, object]:
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            # qobject/json-parser.c parse_error; QEMU names the exact token,
+            # which Python's parser does not give us.
+            raise GenericError("JSON parse error, expecting value") from e
+        if not isinstance(value, dict):
+            # qapi/qobject-input-visitor.c (the top-level ObjectOptions)
+            raise GenericError("Invalid parameter type for 'null', expected: object")
+        return validate_arguments(self.schema, "object-add", value)
+
+    def _cpu(self, option: ParsedOption) -> None:
+        self.cpu_model = option.arg
+
+    def _enable_kvm(self, option: ParsedOption) -> None:
+        # softmmu/vl.c: -enable-kvm is -machine accel=kvm.
+        self.machine_opts[ACCEL_KEY] = "kvm"
+
+    def _uuid(self, option: ParsedOption) -> None:
+        assert option.arg is not None
+        if not _UUID.fullmatch(option.arg):
+            # softmmu/vl.c (qemu_uuid_parse failed)
+            raise GenericError("failed to parse UUID string: wrong format")
+        self.uuid = option.arg.lower()
+
+    def _pidfile(self, option: ParsedOption) -> None:
+        self.pidfile = option.arg
+
+    def _monitor(self, mode: MonitorMode, pretty: bool) -> Callable[[ParsedOption], None]:
+        def handler(option: ParsedOption) -> None:
+            assert option.arg is not None
+            if mode is MonitorMode.READLINE and option.arg.startswith("none"):
+                return  # softmmu/vl.c: "-monitor none" adds no monitor
+            try:
+                monitors.monitor_parse(
+                    self.store, option.arg, mode, pretty, option.location, self.monitor_index
+                )
+            except monitors.CompatParseError as e:
+                raise CliError([self.reporter.format(line) for line in e.lines]) from e
+            self.monitor_index += 1
+
+        return handler
+
+    def _global(self, option: ParsedOption) -> None:
+        """softmmu/vl.c qemu_global_option: ``driver.prop=value`` or QemuOpts."""
+        assert option.arg is not None
+        if not _GLOBAL_SHORT.match(option.arg):
+            self._parse_noisily(GLOBAL_OPTS, option, permit_abbrev=False)
+
+    # -- after the options ---------------------------------------------------
+
+    def _parse_memory_options(self) -> None:
+        """vl.c parse_memory_options: -m becomes the machine's ``memory``."""
+        opts = self.store.find(MEMORY_OPTS, None)
+        prop: KeyvalDict = {}
+        if opts is not None:
+            size = opts.get("size")
+            if opts.get_number("size", 0) != 0 and size is not None:
+                # Fix up the legacy suffix-less format: a bare number is MiB.
+                prop["size"] = f"{size}M" if size[-1:].isdigit() else size
+            for key, member in (("maxmem", "max-size"), ("slots", "slots")):
+                text = opts.get(key)
+                if text is not None:
+                    prop[member] = text
+        keyval_merge(self.machine_opts, {"memory": prop})
+
+    def _create_machine(self) -> Machine:
+        """vl.c qemu_create_machine / select_machine."""
+        name = self.machine_opts.pop(MACHINE_IMPLIED_KEY, DEFAULT_MACHINE)
+        mc = find_machine_class(name, self.profile) if isinstance(name, str) else None
+        if mc is None:
+            # softmmu/vl.c select_machine
+            raise GenericError(
+                "unsupported machine type", hint="Use -machine help to list supported machines"
+            )
+        return Machine(mc, self.profile)
+
+    def _create_early_backends(self, machine: Machine) -> dict[str, QemuOpts]:
+        """vl.c qemu_create_early_backends: chardevs, then non-memory objects."""
+        chardevs: dict[str, QemuOpts] = {}
+        for opts in self.store.all(CHARDEV_OPTS):
+            with self.reporter.at(opts.location):
+                try:
+                    monitors.chardev_check(opts)
+                except QMPError as e:
+                    raise self.reporter.fail(e) from e
+            assert opts.id is not None
+            chardevs[opts.id] = opts
+        self._object_foreach_add(machine, early=True)
+        return chardevs
+
+    def _object_foreach_add(self, machine: Machine, early: bool) -> None:
+        """vl.c object_option_foreach_add: QEMU reports these without location."""
+        for obj in self.objects:
+            if obj.qom_type.startswith(LATE_OBJECT_PREFIX) != early:
+                machine.object_add(obj.qom_type, dict(obj.props))
+
+    def _apply_legacy_machine_options(self, machine: Machine) -> str | None:
+        """vl.c qemu_apply_legacy_machine_options: returns the accel list."""
+        self.machine_opts.pop(KERNEL_IRQCHIP_KEY, None)
+        backend = self.machine_opts.pop(MEMORY_BACKEND_KEY, None)
+        if isinstance(backend, str):
+            machine.set_property(MEMORY_BACKEND_KEY, backend)
+        accel = self.machine_opts.pop(ACCEL_KEY, None)
+        return accel if isinstance(accel, str) else None
+
+    def _apply_machine_options(self, machine: Machine) -> None:
+        """vl.c qemu_apply_machine_options: properties in QDict order."""
+        for key in qdict_order(list(self.machine_opts)):
+            value = self.machine_opts[key]
+            if key == "smp":
+                machine.set_smp(self._visit_smp(value), self.reporter)
+            elif key == "memory":
+                machine.set_memory(*self._visit_memory(value))
+            elif isinstance(value, dict):
+                # qapi/qobject-input-visitor.c (keyval: a struct for a scalar)
+                raise GenericError(f"Parameters '{key}.*' are unexpected")
+            else:
+                machine.set_property(key, value)
+
+    def _visit_struct(self, name: str, value: str | KeyvalDict, members: list[str]) -> KeyvalDict:
+        if not isinstance(value, dict):
+            # qapi/qobject-input-visitor.c qobject_input_start_struct
+            raise GenericError(f"Invalid parameter type for '{name}', expected: object")
+        for member in members:
+            if isinstance(value.get(member), dict):
+                # qapi/qobject-input-visitor.c qobject_input_get_keyval
+                raise GenericError(f"Parameters '{name}.{member}.*' are unexpected")
+        return value
+
+    def _check_struct(self, name: str, value: KeyvalDict, members: list[str]) -> None:
+        extra = first_unexpected(list(value), members)
+        if extra is not None:
+            # qapi/qobject-input-visitor.c qobject_input_check_struct
+            raise GenericError(f"Parameter '{name}.{extra}' is unexpected")
+
+    def _visit_smp(self, value: str | KeyvalDict) -> dict[str, int]:
+        """SMPConfiguration through QEMU's keyval input visitor."""
+        members = list(SMP_MEMBERS)
+        struct = self._visit_struct("smp", value, members)
+        config: dict[str, int] = {}
+        for member in members:
+            text = struct.get(member)
+            if isinstance(text, str):
+                try:
+                    config[member] = qemu_strtoi64(text, 0)
+                except StrtoxError as e:
+                    # qapi/qobject-input-visitor.c qobject_input_type_int64_keyval
+                    raise GenericError(f"Parameter 'smp.{member}' expects integer") from e
+        self._check_struct("smp", struct, members)
+        return config
+
+    def _visit_memory(self, value: str | KeyvalDict) -> tuple[int | None, int | None, int | None]:
+        """MemorySizeConfiguration through QEMU's keyval input visitor."""
+        members = [name for name, _ in MEMORY_MEMBERS]
+        struct = self._visit_struct("memory", value, members)
+        typed: dict[str, int] = {}
+        for member, qapi_type in MEMORY_MEMBERS:
+            text = struct.get(member)
+            if not isinstance(text, str):
+                continue
+            try:
+                if qapi_type == "size":
+                    typed[member] = qemu_strtosz(text, self.reporter)
+                else:
+                    typed[member] = qemu_strtoi64(text, 0) & ((1 << 64) - 1)
+            except StrtoxError as e:
+                expected = "size" if qapi_type == "size" else "integer"
+                # qapi/qobject-input-visitor.c qobject_input_type_{size,uint64}_keyval
+                raise GenericError(f"Parameter 'memory.{member}' expects {expected}") from e
+        self._check_struct("memory", struct, members)
+        return typed.get("size"), typed.get("slots"), typed.get("max-size")
+
+    def _configure_accelerators(self, accel: str | None) -> str | None:
+        """vl.c configure_accelerators: -accel or -machine accel=, not both."""
+        accel_opts = self.store.all(ACCEL_OPTS)
+        if not accel_opts:
+            for name in accel.split(":") if accel is not None else ():
+                if name not in ACCELERATORS:
+                    # softmmu/vl.c configure_accelerators
+                    raise GenericError(f"invalid accelerator {name}")
+            return accel
+        if accel is not None:
+            # softmmu/vl.c configure_accelerators
+            raise GenericError('The -accel and "-machine accel=" options are incompatible')
+        for opts in accel_opts:
+            with self.reporter.at(opts.location):
+                try:
+                    self._do_configure_accelerator(opts)
+                except QMPError as e:
+                    raise self.reporter.fail(e) from e
+        return ":".join(opts.get("accel") or "" for opts in accel_opts)
+
+    @staticmethod
+    def _do_configure_accelerator(opts: QemuOpts) -> None:
+        """vl.c do_configure_accelerator: the name, then its properties."""
+        name = opts.get("accel") or ""
+        if name not in ACCELERATORS:
+            # softmmu/vl.c do_configure_accelerator
+            raise GenericError(f"invalid accelerator {name}")
+        for prop, _ in opts.items():
+            if prop != "accel" and prop not in ACCEL_PROPERTIES[name]:
+                # qom/object.c object_property_find_err
+                raise GenericError(f"Property '{name}-accel.{prop}' not found")
+
+    def _create_late_backends(
+        self, machine: Machine, chardevs: dict[str, QemuOpts]
+    ) -> list[MonitorSpec]:
+        """vl.c qemu_create_late_backends: memory backends, then monitors."""
+        self._object_foreach_add(machine, early=False)
+        specs: list[MonitorSpec] = []
+        for mon in self.store.all(MON_OPTS):
+            with self.reporter.at(mon.location):
+                try:
+                    specs.append(monitors.mon_init(mon, chardevs))
+                except QMPError as e:
+                    raise self.reporter.fail(e) from e
+        return specs
+
+    def _parse_numa_opts(self, machine: Machine) -> None:
+        """hw/core/numa.c parse_numa_opts / parse_numa, each with its location."""
+        for opts in self.store.all(NUMA_OPTS):
+            with self.reporter.at(opts.location):
+                try:
+                    numa = self._visit(opts, "NumaOptions")
+                    mem = opts.get("mem")
+                    if numa.get("type") == "node" and "mem" in numa and mem is not None:
+                        # Fix up the legacy suffix-less format (MiB); 7.2
+                        # keeps the visitor's value if this parse fails.
+                        with contextlib.suppress(StrtoxError):
+                            numa["mem"] = qemu_strtosz_MiB(mem)
+                    machine.set_numa_options(numa, self.reporter)
+                except QMPError as e:
+                    raise self.reporter.fail(e) from e

@@ -1,0 +1,100 @@
+"""util/cutils.c number parsing; sizes checked against QEMU 7.2's -m."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+
+from qmpnuma.cli.cutils import (
+    StrtoxError,
+    id_wellformed,
+    qapi_bool_parse,
+    qemu_strtoi64,
+    qemu_strtosz,
+    qemu_strtosz_MiB,
+    qemu_strtou64,
+)
+from qmpnuma.errors import CollectingReporter, GenericError
+
+K, M, G = 1 << 10, 1 << 20, 1 << 30
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0", 0),
+        ("512", 512),
+        ("1G", G),
+        ("1g", G),
+        ("512k", 512 * K),
+        ("0.5G", G // 2),
+        ("1.5M", 3 * M // 2),
+        ("1.k", K),  # a lone '.' is skipped
+        ("1.0", 1),
+        ("1.5e", 3 << 59),  # 'e' is the exabyte suffix, not an exponent
+        (" 1G", G),
+        ("+1G", G),
+        ("0x10", 16),
+        ("1B", 1),
+        ("15E", 15 << 60),
+    ],
+)
+def test_strtosz(text: str, value: int) -> None:
+    assert qemu_strtosz(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "err"),
+    [
+        ("", errno.EINVAL),
+        ("1x", errno.EINVAL),
+        ("-1", errno.EINVAL),
+        ("1.5", errno.EINVAL),  # a fraction needs a suffix
+        ("1e3M", errno.EINVAL),
+        ("1.5e3M", errno.EINVAL),
+        ("0x1.5M", errno.EINVAL),
+        ("help", errno.EINVAL),
+        ("16E", errno.ERANGE),
+        ("99999999999999999999999", errno.ERANGE),
+    ],
+)
+def test_strtosz_errors(text: str, err: int) -> None:
+    with pytest.raises(StrtoxError) as info:
+        qemu_strtosz(text)
+    assert info.value.errno == err
+
+
+def test_strtosz_mib_and_hex_suffix_warning() -> None:
+    assert qemu_strtosz_MiB("512") == 512 * M
+    assert qemu_strtosz_MiB("0x10") == 16 * M
+    reporter = CollectingReporter()
+    assert qemu_strtosz("0x10M", reporter) == 16 * M
+    assert reporter.messages == [
+        ("warning", "Using a multiplier suffix on hex numbers is deprecated: 0x10M")
+    ]
+
+
+def test_strtou64_and_strtoi64() -> None:
+    assert qemu_strtou64("0x10") == 16
+    assert qemu_strtou64("010") == 8
+    assert qemu_strtou64("-1") == (1 << 64) - 1
+    assert qemu_strtoi64("-4") == -4
+    for bad in ("", "x", "08", "1 "):
+        with pytest.raises(StrtoxError):
+            qemu_strtou64(bad)
+    with pytest.raises(StrtoxError) as info:
+        qemu_strtoi64("9223372036854775808")
+    assert info.value.errno == errno.ERANGE
+
+
+def test_bool_parse() -> None:
+    assert [qapi_bool_parse("x", v) for v in ("on", "yes", "true", "y")] == [True] * 4
+    assert [qapi_bool_parse("x", v) for v in ("off", "no", "false", "n")] == [False] * 4
+    with pytest.raises(GenericError, match="^Parameter 'x' expects 'on' or 'off'$"):
+        qapi_bool_parse("x", "On")
+
+
+def test_id_wellformed() -> None:
+    assert id_wellformed("m0") and id_wellformed("a-b.c_d")
+    assert not id_wellformed("0a") and not id_wellformed("") and not id_wellformed("a b")
