@@ -28,7 +28,7 @@ import errno
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from qmpnuma.cli.cutils import (
+from qmpnuma.cutils import (
     StrtoxError,
     id_wellformed,
     qapi_bool_parse,

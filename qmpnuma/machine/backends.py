@@ -13,10 +13,12 @@ bad values reports the same one QEMU does.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from qmpnuma.cutils import id_wellformed
 from qmpnuma.errors import GenericError
+from qmpnuma.hashorder import qdict_order
 
 __all__ = [
     "MemoryBackend",
@@ -24,8 +26,6 @@ __all__ = [
     "BackendDefaults",
     "MEMORY_BACKEND_TYPES",
     "MAX_HOST_NODES",
-    "id_wellformed",
-    "qdict_order",
     "user_creatable_add_type",
 ]
 
@@ -33,8 +33,6 @@ __all__ = [
 MEMORY_BACKEND_TYPES = ("memory-backend-ram", "memory-backend-file", "memory-backend-memfd")
 #: include/sysemu/numa.h MAX_NODES bounds host-nodes too (backends/hostmem.c).
 MAX_HOST_NODES = 128
-#: qobject/qdict.c QDICT_BUCKET_MAX.
-QDICT_BUCKET_MAX = 512
 #: qom/object_interfaces.c user_creatable_add_type hint for a bad id.
 ID_HINT = "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter."
 
@@ -54,29 +52,6 @@ _TYPE_DEFAULTS: dict[str, dict[str, object]] = {
     },
     "memory-backend-memfd": {"share": True, "hugetlb": False, "hugetlbsize": 0, "seal": True},
 }  # fmt: skip
-
-
-def _tdb_hash(name: str) -> int:
-    # qobject/qdict.c tdb_hash: the hash that orders QDict iteration.
-    data = name.encode()
-    value = (0x238F13AF * len(data)) & 0xFFFFFFFF
-    for i, byte in enumerate(data):
-        value = (value + (byte << (i * 5 % 24))) & 0xFFFFFFFF
-    return (1103515243 * value + 12345) & 0xFFFFFFFF
-
-
-def qdict_order(keys: Iterable[str]) -> list[str]:
-    """Keys in QDict iteration order: by bucket, newest first within a bucket."""
-    indexed = list(enumerate(keys))
-    indexed.sort(key=lambda item: (_tdb_hash(item[1]) % QDICT_BUCKET_MAX, -item[0]))
-    return [key for _, key in indexed]
-
-
-def id_wellformed(ident: str) -> bool:
-    """util/id.c id_wellformed: a letter, then letters, digits, '-', '.', '_'."""
-    if not ident or not (ident[0].isascii() and ident[0].isalpha()):
-        return False
-    return all(c.isascii() and (c.isalnum() or c in "-._") for c in ident[1:])
 
 
 @dataclass(frozen=True)

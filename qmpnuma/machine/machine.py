@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
+from qmpnuma.cutils import qapi_bool_parse
 from qmpnuma.errors import GenericError, Reporter
 from qmpnuma.machine.backends import (
     MEMORY_BACKEND_TYPES,
@@ -61,9 +62,6 @@ UNATTACHED = "/machine/unattached"
 #: The host NUMA nodes mbind() accepts; the oracle host has node 0 only.
 HOST_NUMA_NODES: tuple[int, ...] = (0,)
 
-#: qapi/qapi-util.c qapi_bool_parse spellings.
-_TRUE_WORDS = ("on", "yes", "true", "y")
-_FALSE_WORDS = ("off", "no", "false", "n")
 #: Machine properties we model, with their value kinds.
 _MODELLED_BOOL = ("hmat", "nvdimm", "mem-merge", "dump-guest-core")
 #: pc machine properties QEMU 7.2 has that change nothing we model; accepted
@@ -91,14 +89,6 @@ MAX_XAPIC_ID_LIMIT = 255
 #: it, so CPU i > 0 gets /machine/unattached/device[i + 1].
 _VAPIC_DEVICES = 1
 
-
-def _parse_bool(name: str, value: str) -> bool:
-    if value in _TRUE_WORDS:
-        return True
-    if value in _FALSE_WORDS:
-        return False
-    # qapi/qapi-util.c qapi_bool_parse
-    raise GenericError(f"Parameter '{name}' expects 'on' or 'off'")
 
 
 class Machine:
@@ -213,11 +203,11 @@ class Machine:
         if name == "memory-backend":
             self.memory_backend_id = value
         elif name in _MODELLED_BOOL and (pc or name in _GENERIC_BOOL):
-            self.properties[name] = _parse_bool(name, value)
+            self.properties[name] = qapi_bool_parse(name, value)
             if name == "hmat" and self.numa is not None:
                 self.numa.hmat_enabled = bool(self.properties[name])
         elif name in _PC_OTHER_BOOL and (pc or name in _GENERIC_BOOL):
-            self.properties[name] = _parse_bool(name, value)
+            self.properties[name] = qapi_bool_parse(name, value)
         elif name in _PC_OTHER_STR and (pc or name in _GENERIC_STR):
             self.properties[name] = value
         else:

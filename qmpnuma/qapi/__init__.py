@@ -3,8 +3,7 @@
 schema.py loads the schema; validate.py checks QMP arguments with QEMU's
 texts; introspect.py answers query-qmp-schema and query-commands;
 dispatch.py finds, gates and calls command handlers; opts_visitor.py reads
-``-numa`` and ``-object`` options; hashorder.py models the hash-table
-orders that decide which of several errors QEMU reports.
+``-numa`` and ``-object`` options.
 """
 
 __all__: list[str] = []

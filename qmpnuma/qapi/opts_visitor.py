@@ -1,11 +1,11 @@
 """The command line's OptsVisitor: QemuOpts strings -> a typed QAPI value.
 
-QEMU's counterparts: qapi/opts-visitor.c (the visitor), util/cutils.c
-(parse_uint, qemu_strtosz) and qapi/qapi-util.c (qapi_bool_parse).  QEMU
-7.2 feeds both ``-numa`` (hw/core/numa.c parse_numa) and ``-object``
-(softmmu/vl.c object_option_parse) through this visitor, which is why
-their errors read ``Invalid parameter 'foo'`` rather than the QMP
-``Parameter 'foo' is unexpected``.
+QEMU's counterpart: qapi/opts-visitor.c, which reads numbers, sizes and
+booleans with util/cutils.c and qapi/qapi-util.c (here qmpnuma.cutils,
+shared with QemuOpts).  QEMU 7.2 feeds both ``-numa`` (hw/core/numa.c
+parse_numa) and ``-object`` (softmmu/vl.c object_option_parse) through
+this visitor, which is why their errors read ``Invalid parameter 'foo'``
+rather than the QMP ``Parameter 'foo' is unexpected``.
 
 How the visitor reads options:
 
@@ -20,12 +20,20 @@ How the visitor reads options:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from qmpnuma.cutils import (
+    StrtoxError,
+    parse_uint,
+    parse_uint_full,
+    qapi_bool_parse,
+    qemu_strtoi64,
+    qemu_strtoi64_prefix,
+    qemu_strtosz,
+)
 from qmpnuma.errors import GenericError, Reporter
-from qmpnuma.qapi.hashorder import ghash_first
+from qmpnuma.hashorder import ghash_first
 from qmpnuma.qapi.schema import (
     ArrayType,
     BuiltinType,
@@ -34,16 +42,9 @@ from qmpnuma.qapi.schema import (
     ObjectType,
     Schema,
 )
-from qmpnuma.qapi.validate import INT64_MAX, INT64_MIN, UINT64_MAX
+from qmpnuma.qapi.validate import INT64_MAX
 
-__all__ = [
-    "visit_opts",
-    "qemu_strtosz",
-    "parse_uint",
-    "parse_int",
-    "qapi_bool_parse",
-    "OPTS_VISITOR_RANGE_MAX",
-]
+__all__ = ["visit_opts", "OPTS_VISITOR_RANGE_MAX"]
 
 #: The most values one range may stand for (qapi/opts-visitor.c).
 OPTS_VISITOR_RANGE_MAX = 65536
@@ -55,8 +56,6 @@ MISSING_PARAMETER = "Parameter '{name}' is missing"
 INVALID_PARAMETER = "Invalid parameter '{name}'"
 # qapi/qapi-visit-core.c input_type_enum
 ENUM_VALUE_ERROR = "Parameter '{name}' does not accept value '{value}'"
-# util/cutils.c do_strtosz
-HEX_SUFFIX_DEPRECATED = "Using a multiplier suffix on hex numbers is deprecated: {value}"
 
 #: Integer widths of the sized types (qapi/qapi-visit-core.c visit_type_*).
 _INT_BITS: Mapping[str, int] = {"int8": 8, "int16": 16, "int32": 32}
@@ -64,136 +63,6 @@ _UINT_BITS: Mapping[str, int] = {"uint8": 8, "uint16": 16, "uint32": 32}
 #: The integer types, read by opts_type_int64 (signed) or _uint64.
 _SIGNED = frozenset({"int", "int64", *_INT_BITS})
 _UNSIGNED = frozenset({"uint64", *_UINT_BITS})
-
-# qapi/qapi-util.c qapi_bool_parse
-_TRUE_WORDS = ("on", "yes", "true", "y")
-_FALSE_WORDS = ("off", "no", "false", "n")
-
-# ---------------------------------------------------------------------------
-# C number parsing, as glibc's strtoull/strtoll with base 0 read a prefix
-
-_C_SPACE = " \t\n\v\f\r"
-_C_INTEGER = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
-_DECIMAL = re.compile(r"([+-]?)([0-9]+)")
-_HEXADECIMAL = re.compile(r"([+-]?)(?:0[xX])?([0-9a-fA-F]+)")
-_FRACTION = re.compile(r"\.[0-9]+(?:[eE][+-]?[0-9]+)?")
-
-
-@dataclass(frozen=True)
-class _CNumber:
-    """A strto*-parsed prefix: its magnitude, its sign and where it ended."""
-
-    value: int
-    negative: bool
-    end: int
-
-
-def _strto(text: str, start: int, pattern: re.Pattern[str], base: int) -> _CNumber | None:
-    """Parse an integer at ``start`` after C blanks; None if no digits."""
-    pos = start
-    while pos < len(text) and text[pos] in _C_SPACE:
-        pos += 1
-    m = pattern.match(text, pos)
-    if m is None:
-        return None
-    sign, digits = m.group(1), m.group(2)
-    if base == 0:
-        base = 16 if digits[:2].lower() == "0x" else 8 if digits.startswith("0") else 10
-        digits = digits[2:] if base == 16 else digits
-    return _CNumber(int(digits, base), sign == "-", m.end())
-
-
-def parse_uint(text: str, start: int = 0) -> tuple[int, int] | None:
-    """util/cutils.c parse_uint(): an unsigned C integer and where it ends.
-
-    None where QEMU fails: no digits, a minus sign, or more than 64 bits.
-    """
-    number = _strto(text, start, _C_INTEGER, 0)
-    if number is None or number.negative or number.value > UINT64_MAX:
-        return None
-    return number.value, number.end
-
-
-def parse_int(text: str, start: int = 0) -> tuple[int, int] | None:
-    """strtoll(text, &end, 0) when it succeeds: the value and where it ends."""
-    number = _strto(text, start, _C_INTEGER, 0)
-    if number is None:
-        return None
-    value = -number.value if number.negative else number.value
-    if not INT64_MIN <= value <= INT64_MAX:
-        return None
-    return value, number.end
-
-
-def _suffix_multiplier(suffix: str) -> int | None:
-    """util/cutils.c suffix_mul() with unit 1024."""
-    powers = "BKMGTPE"
-    index = powers.find(suffix.upper()) if len(suffix) == 1 else -1
-    return 1024**index if index >= 0 else None
-
-
-def qemu_strtosz(text: str, default_suffix: str = "B", reporter: Reporter | None = None) -> int:
-    """util/cutils.c qemu_strtosz(): a size such as ``1G``, ``0.5G``, ``4096``.
-
-    Suffixes B, K, M, G, T, P, E (powers of 1024, any case); a fraction
-    needs a suffix other than B; hexadecimal takes no fraction and, with a
-    suffix, draws a deprecation warning on ``reporter``.  ``default_suffix``
-    applies to a bare number (numa.c reads a bare ``mem=`` in MiB: "M").
-
-    Raises:
-        ValueError: where QEMU fails (-EINVAL or -ERANGE).
-    """
-    number = _strto(text, 0, _DECIMAL, 10)
-    if number is None or number.negative or number.value > UINT64_MAX:
-        raise ValueError(text)
-    value, end, fraction, hexadecimal = number.value, number.end, 0, False
-    if value == 0 and text[end : end + 1] in ("x", "X"):
-        number = _strto(text, 0, _HEXADECIMAL, 16)
-        if number is None or number.negative or number.value > UINT64_MAX:
-            raise ValueError(text)
-        value, end, hexadecimal = number.value, number.end, True
-        if text[end : end + 1] == ".":
-            raise ValueError(text)
-    elif text[end : end + 1] == ".":
-        m = _FRACTION.match(text, end)
-        if m is None:
-            end += 1  # "1.k" is accepted: no fraction digits at all
-        elif "e" in m.group().lower():
-            raise ValueError(text)
-        else:
-            # A 64-bit fixed-point fraction, as QEMU computes it.
-            fraction = int(float(m.group()) * 2.0**64)
-            end = m.end()
-    multiplier = _suffix_multiplier(text[end : end + 1])
-    if multiplier is not None:
-        if hexadecimal and reporter is not None:
-            reporter.warn(HEX_SUFFIX_DEPRECATED.format(value=text))
-        end += 1
-    else:
-        multiplier = _suffix_multiplier(default_suffix)
-        assert multiplier is not None
-    if end != len(text) or (multiplier == 1 and fraction):
-        raise ValueError(text)
-    scaled_fraction = fraction * multiplier
-    # Exact product, rounding the fraction's half upward.
-    result = value * multiplier + (scaled_fraction >> 64) + ((scaled_fraction >> 63) & 1)
-    if result > UINT64_MAX:
-        raise ValueError(text)
-    return result
-
-
-def qapi_bool_parse(name: str, value: str) -> bool:
-    """qapi/qapi-util.c qapi_bool_parse().
-
-    Raises:
-        GenericError: ``Parameter 'x' expects 'on' or 'off'``.
-    """
-    if value in _TRUE_WORDS:
-        return True
-    if value in _FALSE_WORDS:
-        return False
-    raise GenericError(INVALID_PARAMETER_VALUE.format(name=name, expected="'on' or 'off'"))
-
 
 # ---------------------------------------------------------------------------
 # The visitor
@@ -276,17 +145,20 @@ class _OptsVisitor:
         signed = type_name in _SIGNED
         expected = "an int64 value or range" if signed else "a uint64 value or range"
         error = GenericError(INVALID_PARAMETER_VALUE.format(name=name, expected=expected))
-        parse = parse_int if signed else parse_uint
-        first = parse(text)
-        if first is None:
-            raise error
-        low, end = first
+        # opts_type_int64 reads with strtoll(), opts_type_uint64 with parse_uint().
+        if signed:
+            prefix, full = qemu_strtoi64_prefix, qemu_strtoi64
+        else:
+            prefix, full = parse_uint, parse_uint_full
+        try:
+            low, end = prefix(text)
+            high = full(text[end + 1 :]) if text[end : end + 1] == "-" else None
+        except StrtoxError:
+            raise error from None
         if end == len(text):
             return range(low, low + 1)
-        second = parse(text, end + 1) if text[end] == "-" else None
-        if second is None or second[1] != len(text):
+        if high is None:
             raise error
-        high = second[0]
         if signed:
             small = low > INT64_MAX - OPTS_VISITOR_RANGE_MAX or high < low + OPTS_VISITOR_RANGE_MAX
         else:
@@ -309,7 +181,7 @@ class _OptsVisitor:
         if type_name == "size":
             try:
                 return qemu_strtosz(text, reporter=self.reporter)
-            except ValueError:
+            except StrtoxError:
                 raise GenericError(
                     INVALID_PARAMETER_VALUE.format(name=name, expected="a size value")
                 ) from None
@@ -319,12 +191,15 @@ class _OptsVisitor:
         raise TypeError(f"the OptsVisitor cannot read QAPI type {type_name!r}")
 
     def integer(self, name: str, type_name: str, text: str) -> int:
+        """opts_type_int64/uint64 outside a list: the whole string is the number."""
         signed = type_name in _SIGNED
-        parsed = parse_int(text) if signed else parse_uint(text)
-        if parsed is None or parsed[1] != len(text):
+        try:
+            return qemu_strtoi64(text) if signed else parse_uint_full(text)
+        except StrtoxError:
             expected = "an int64 value" if signed else "a uint64 value"
-            raise GenericError(INVALID_PARAMETER_VALUE.format(name=name, expected=expected))
-        return parsed[0]
+            raise GenericError(
+                INVALID_PARAMETER_VALUE.format(name=name, expected=expected)
+            ) from None
 
     @staticmethod
     def check_width(name: str | None, type_name: str, value: int) -> int:

@@ -15,7 +15,7 @@ all the errors jsonschema finds we report the one QEMU meets first:
 * a missing member fails where it would have been visited;
 * unexpected members are reported when the object has been walked, and
   of several the one first in the visitor's GLib hash table
-  (:func:`qmpnuma.qapi.hashorder.first_unexpected`);
+  (:func:`qmpnuma.hashorder.first_unexpected`);
 * for one value, its JSON type is checked before its range or enum value.
 
 QEMU names a value by its path (``cpus[1]``) in type and missing-member
@@ -34,7 +34,7 @@ import jsonschema
 from jsonschema import Draft202012Validator
 
 from qmpnuma.errors import GenericError
-from qmpnuma.qapi.hashorder import first_unexpected
+from qmpnuma.hashorder import first_unexpected
 from qmpnuma.qapi.schema import (
     EMPTY_OBJECT,
     AlternateType,

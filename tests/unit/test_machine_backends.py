@@ -9,8 +9,6 @@ from qmpnuma.machine.backends import (
     BackendDefaults,
     MemoryBackend,
     UserObject,
-    id_wellformed,
-    qdict_order,
     user_creatable_add_type,
 )
 
@@ -82,13 +80,3 @@ def test_duplicate_id_after_setters() -> None:
 def test_other_objects_keep_only_identity() -> None:
     assert add("iothread", id="io0") == UserObject("io0", "iothread")
 
-
-def test_id_wellformed() -> None:
-    assert id_wellformed("a-b.c_1") and not id_wellformed("") and not id_wellformed("a b")
-
-
-def test_qdict_order_is_hash_order() -> None:
-    # Recorded from QEMU 7.2's replies (qemu-numa-surface.md 6.6).
-    assert qdict_order(["cpu-index", "qom-path", "thread-id", "props", "target"]) == [
-        "thread-id", "props", "qom-path", "cpu-index", "target",
-    ]  # fmt: skip

@@ -10,12 +10,7 @@ from __future__ import annotations
 import pytest
 
 from qmpnuma.errors import CollectingReporter, GenericError
-from qmpnuma.qapi.opts_visitor import (
-    parse_uint,
-    qapi_bool_parse,
-    qemu_strtosz,
-    visit_opts,
-)
+from qmpnuma.qapi.opts_visitor import visit_opts
 from qmpnuma.qapi.schema import Schema, load_schema
 
 QEMU_OPTION_ERRORS = [
@@ -323,67 +318,3 @@ def test_hex_size_with_suffix_warns(schema: Schema) -> None:
     assert reporter.messages == [
         ("warning", "Using a multiplier suffix on hex numbers is deprecated: 0x10k")
     ]
-
-
-@pytest.mark.parametrize(
-    ("text", "size"),
-    [
-        ("0", 0),
-        ("4096", 4096),
-        ("1k", 1024),
-        ("1K", 1024),
-        ("0.5G", 2**29),
-        ("1.k", 1024),
-        ("1.G", 2**30),
-        ("+1G", 2**30),
-        (" 1G", 2**30),
-        ("0x10", 16),
-        ("1.5M", 3 * 2**19),
-        ("18446744073709551615", 2**64 - 1),
-        ("15E", 15 * 2**60),
-    ],
-)
-def test_qemu_strtosz_accepts(text: str, size: int) -> None:
-    assert qemu_strtosz(text) == size
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "1x",
-        "-1",
-        "1.5",
-        "1.5B",
-        "1KiB",
-        "16E",
-        "0x1.5",
-        ".5G",
-        "1.5e1G",
-        "1e3",
-        "18446744073709551616",
-        "1 G",
-    ],
-)
-def test_qemu_strtosz_rejects(text: str) -> None:
-    with pytest.raises(ValueError):
-        qemu_strtosz(text)
-
-
-def test_bare_mem_in_mib() -> None:
-    assert qemu_strtosz("512", default_suffix="M") == 512 * 2**20
-
-
-def test_parse_uint_is_cs() -> None:
-    assert parse_uint("0x1f-3") == (31, 4)
-    assert parse_uint("010") == (8, 3)
-    assert parse_uint("09") == (0, 1)
-    assert parse_uint("-1") is None
-    assert parse_uint("x") is None
-
-
-def test_bool_words() -> None:
-    assert qapi_bool_parse("share", "yes") is True
-    assert qapi_bool_parse("share", "n") is False
-    with pytest.raises(GenericError, match="^Parameter 'share' expects 'on' or 'off'$"):
-        qapi_bool_parse("share", "maybe")

@@ -1,14 +1,21 @@
-"""QEMU's string-to-number helpers, as the command line uses them.
+"""QEMU's string-to-number helpers, for QemuOpts and the OptsVisitor alike.
 
-Counterparts: util/cutils.c (qemu_strtosz, qemu_strtosz_MiB, qemu_strtou64,
-qemu_strtoi64), qapi/qapi-util.c (qapi_bool_parse) and util/id.c
-(id_wellformed).  They follow C library semantics (strtoull skips leading
-blanks and accepts a sign; a negative number wraps around) because QEMU's
-texts and accepted inputs depend on those details.
+Counterparts: util/cutils.c (qemu_strtou64, qemu_strtoi64, parse_uint,
+parse_uint_full, qemu_strtosz, qemu_strtosz_MiB), qapi/qapi-util.c
+(qapi_bool_parse) and util/id.c (id_wellformed).  They follow C library
+semantics (strtoull skips leading blanks and accepts a sign; a negative
+number wraps around; only ASCII digits count) because QEMU's texts and
+accepted inputs depend on those details.
 
-Each parser returns the value or raises :class:`StrtoxError` carrying the
-errno QEMU would return (``EINVAL`` or ``ERANGE``); callers choose the
-message, as QEMU's callers do.
+The module sits on the bottom floor, beside errors.py, because both the
+command line (cli/, util/qemu-option.c) and the OptsVisitor (qapi/,
+qapi/opts-visitor.c) call these functions in QEMU: one implementation
+serves both.
+
+Each parser returns the value (the ``*_prefix`` ones and ``parse_uint``
+also the number of characters consumed, QEMU's end pointer) or raises
+:class:`StrtoxError` carrying the errno QEMU would return (``EINVAL`` or
+``ERANGE``); callers choose the message, as QEMU's callers do.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ __all__ = [
     "StrtoxError",
     "qemu_strtou64",
     "qemu_strtoi64",
+    "qemu_strtoi64_prefix",
+    "parse_uint",
+    "parse_uint_full",
     "qemu_strtosz",
     "qemu_strtosz_MiB",
     "qapi_bool_parse",
@@ -41,8 +51,12 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 #: Size suffixes (util/cutils.c suffix_mul): powers of the unit, case-insensitive.
 _SUFFIX_POWER = {"B": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
-#: The fraction that strtod() reads after the '.' of a size: digits, exponent.
-_FRACTION = re.compile(r"\.(\d+)([eE][+-]?\d+)?")
+#: The fraction that strtod() reads after the '.' of a size: ASCII digits
+#: (not ``\d``, which would take any Unicode digit), then an exponent.
+_FRACTION = re.compile(r"\.[0-9]+([eE][+-]?[0-9]+)?")
+
+# util/cutils.c do_strtosz (7.2 only; an error since 8.0)
+HEX_SUFFIX_DEPRECATED = "Using a multiplier suffix on hex numbers is deprecated: {value}"
 
 
 class StrtoxError(ValueError):
@@ -79,7 +93,8 @@ def _strtox(text: str, base: int) -> tuple[int, int, bool]:
 
 
 def _digit(text: str, i: int, base: int) -> bool:
-    return i < len(text) and text[i].lower() in _DIGITS[:base]
+    """Is ``text[i]`` a digit of ``base``?  ASCII only, as in the C locale."""
+    return i < len(text) and text[i].isascii() and text[i].lower() in _DIGITS[:base]
 
 
 def _strtou64_prefix(text: str, base: int) -> tuple[int, int]:
@@ -100,13 +115,57 @@ def qemu_strtou64(text: str, base: int = 0) -> int:
     return value
 
 
+def _check_int64(value: int) -> int:
+    """strtoll()'s range: ERANGE outside int64."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise StrtoxError(errno.ERANGE)
+    return value
+
+
+def qemu_strtoi64_prefix(text: str, base: int = 0) -> tuple[int, int]:
+    """qemu_strtoi64(text, &end, base): strtoll()'s longest prefix.
+
+    Returns:
+        The value and the number of characters consumed (QEMU's end pointer).
+    """
+    value, end, ok = _strtox(text, base)
+    if not ok:
+        raise StrtoxError(errno.EINVAL)
+    return _check_int64(value), end
+
+
 def qemu_strtoi64(text: str, base: int = 0) -> int:
-    """qemu_strtoi64(text, NULL, base): the whole string, as strtoll()."""
+    """qemu_strtoi64(text, NULL, base): the whole string, as strtoll().
+
+    Left-over characters are EINVAL even when the number overflows, as in
+    util/cutils.c check_strtox_error.
+    """
     value, end, ok = _strtox(text, base)
     if not ok or end != len(text):
         raise StrtoxError(errno.EINVAL)
-    if not INT64_MIN <= value <= INT64_MAX:
+    return _check_int64(value)
+
+
+def parse_uint(text: str, base: int = 0) -> tuple[int, int]:
+    """util/cutils.c parse_uint (7.2): strtoull()'s longest prefix, refusing a sign '-'.
+
+    Returns:
+        The value and the number of characters consumed (QEMU's end pointer).
+
+    Raises:
+        StrtoxError: EINVAL without digits; ERANGE above 64 bits or when negative.
+    """
+    value, end = _strtou64_prefix(text, base)
+    if text.lstrip(_C_SPACE).startswith("-"):
         raise StrtoxError(errno.ERANGE)
+    return value, end
+
+
+def parse_uint_full(text: str, base: int = 0) -> int:
+    """util/cutils.c parse_uint_full (7.2): parse_uint() of the whole string."""
+    value, end = parse_uint(text, base)
+    if end != len(text):
+        raise StrtoxError(errno.EINVAL)
     return value
 
 
@@ -122,7 +181,8 @@ def _do_strtosz(text: str, default_suffix: str, reporter: Reporter | None) -> in
     val, end = _strtou64_prefix(text, 10)
     if "-" in text[:end]:
         raise StrtoxError(errno.EINVAL)
-    fraction = 0.0
+    # The fraction in 64.64 fixed point, as QEMU keeps it.
+    valf = 0
     is_hex = False
     if val == 0 and text[end : end + 1] in ("x", "X"):
         # Looks like hex: reparse, and refuse a fraction.
@@ -135,16 +195,15 @@ def _do_strtosz(text: str, default_suffix: str, reporter: Reporter | None) -> in
         if m is None:
             # strtod() found no fraction digits: skip the lone '.', as QEMU does.
             end += 1
-        elif m.group(2):
+        elif m.group(1):
             raise StrtoxError(errno.EINVAL)
         else:
-            fraction = float("0." + m.group(1))
+            valf = math.floor(float(m.group()) * 2.0**64)
             end = m.end()
     power = _suffix_power(text[end : end + 1])
     if power is not None:
         if is_hex and reporter is not None:
-            # util/cutils.c do_strtosz (7.2 only; an error since 8.0)
-            reporter.warn(f"Using a multiplier suffix on hex numbers is deprecated: {text}")
+            reporter.warn(HEX_SUFFIX_DEPRECATED.format(value=text))
         end += 1
     else:
         power = _SUFFIX_POWER[default_suffix]
@@ -152,12 +211,12 @@ def _do_strtosz(text: str, default_suffix: str, reporter: Reporter | None) -> in
         raise StrtoxError(errno.EINVAL)
     mul: int = 1024**power
     if mul == 1:
-        # A fraction needs a scale.
-        if fraction:
+        # A fraction needs a scale.  QEMU tests the fixed-point valf, so a
+        # fraction below 2**-64 ("1.0000000000000000000001B") passes.
+        if valf:
             raise StrtoxError(errno.EINVAL)
         return val
     # 64.64 fixed point times the multiplier, rounding 0.5 up.
-    valf = math.floor(fraction * 2.0**64)
     product = valf * mul
     result = val * mul + (product >> 64) + ((product & UINT64_MAX) >> 63)
     if result > UINT64_MAX:

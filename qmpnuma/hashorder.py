@@ -18,8 +18,9 @@ __all__ = ["qdict_order", "ghash_first", "first_unexpected"]
 
 
 def _tdb_hash(key: str) -> int:
-    """QDict's hash function (qobject/qdict.c tdb_hash)."""
-    data = key.encode()
+    """QDict's hash function (qobject/qdict.c tdb_hash), over the key's
+    modified UTF-8 bytes (QEMU's JSON parser stores NUL as C0 80)."""
+    data = key.encode("utf-8", "surrogatepass").replace(b"\0", b"\xc0\x80")
     value = (0x238F13AF * len(data)) & 0xFFFFFFFF
     for i, byte in enumerate(data):
         value = (value + (byte << (i * 5 % 24))) & 0xFFFFFFFF
@@ -30,13 +31,15 @@ def _tdb_hash(key: str) -> int:
 _QDICT_BUCKETS = 512
 
 
-def qdict_order(keys: Sequence[str]) -> list[str]:
+def qdict_order(keys: Iterable[str]) -> list[str]:
     """The order in which QEMU iterates a QDict built by inserting ``keys``.
 
-    Buckets in ascending order; inside a bucket, the last inserted first.
+    qdict_first()/qdict_next() walk the buckets in ascending order, and
+    qdict_put() adds a key at the head of its bucket: inside a bucket, the
+    last inserted comes first.
     """
     index = {k: i for i, k in enumerate(keys)}
-    return sorted(keys, key=lambda k: (_tdb_hash(k) % _QDICT_BUCKETS, -index[k]))
+    return sorted(index, key=lambda k: (_tdb_hash(k) % _QDICT_BUCKETS, -index[k]))
 
 
 #: glib/ghash.c prime_mod, indexed by the table's shift.

@@ -1,10 +1,10 @@
-"""Tests for qmpnuma.qapi.hashorder: QDict and GHashTable orders seen on QEMU 7.2."""
+"""Tests for qmpnuma.hashorder: QDict and GHashTable orders seen on QEMU 7.2."""
 
 from __future__ import annotations
 
 import pytest
 
-from qmpnuma.qapi.hashorder import first_unexpected, ghash_first, qdict_order
+from qmpnuma.hashorder import first_unexpected, ghash_first, qdict_order
 
 
 @pytest.mark.parametrize(
@@ -15,6 +15,19 @@ from qmpnuma.qapi.hashorder import first_unexpected, ghash_first, qdict_order
         (
             ["type", "vcpus-count", "props", "qom-path"],
             ["props", "vcpus-count", "qom-path", "type"],
+        ),
+        (["error", "id"], ["id", "error"]),
+        (["return", "id"], ["return", "id"]),
+        (["timestamp", "event", "data"], ["timestamp", "event", "data"]),
+        (["execute", "exec-oob"], ["exec-oob", "execute"]),
+        (["foo", "arguments"], ["arguments", "foo"]),
+        (
+            ["id", "size", "merge", "dump", "prealloc", "share", "reserve", "host-nodes", "policy"],
+            ["share", "reserve", "prealloc", "host-nodes", "size", "merge", "dump", "policy", "id"],
+        ),
+        (
+            ["cpu-index", "qom-path", "thread-id", "props", "target"],
+            ["thread-id", "props", "qom-path", "cpu-index", "target"],
         ),
     ],
 )
