@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from qmpnuma.cli import monitors
-from qmpnuma.cli.cutils import StrtoxError, qemu_strtoi64, qemu_strtosz, qemu_strtosz_MiB
 from qmpnuma.cli.keyval import KeyvalDict, keyval_merge, keyval_parse_into
-from qmpnuma.cli.monitors import MonitorMode, MonitorSpec
+from qmpnuma.cli.monitors import ChardevSpec, MonitorMode, MonitorSpec
 from qmpnuma.cli.options import (
     ACCEL_OPTS,
     BOOT_OPTS,
@@ -66,11 +65,12 @@ from qmpnuma.cli.qemu_opts import (
     QemuOptsList,
     qemu_opts_print_help,
 )
+from qmpnuma.cutils import StrtoxError, qemu_strtoi64, qemu_strtosz, qemu_strtosz_MiB
 from qmpnuma.errors import GenericError, QMPError
+from qmpnuma.hashorder import first_unexpected, qdict_order
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
 from qmpnuma.profile import Profile
-from qmpnuma.qapi.hashorder import first_unexpected, qdict_order
 from qmpnuma.qapi.opts_visitor import visit_opts
 from qmpnuma.qapi.schema import Schema, load_schema
 from qmpnuma.qapi.validate import validate_arguments
@@ -215,6 +215,10 @@ class CliReporter:
     def error(self, msg: str) -> None:
         print(self.format(msg), file=self.stream, flush=True)
 
+    def info(self, msg: str) -> None:
+        """info_report()."""
+        print(self.format(f"info: {msg}"), file=self.stream, flush=True)
+
     def error_lines(self, err: QMPError) -> list[str]:
         """error_report_err(): the message with its prefix, then the hint."""
         lines = [self.format(err.desc)]
@@ -226,16 +230,29 @@ class CliReporter:
         return CliError(self.error_lines(err))
 
 
-def configure(argv: list[str], profile: Profile, reporter: CliReporter) -> LaunchConfig:
+#: Opens a character device's socket when QEMU would (qemu_chr_new_from_opts),
+#: so that a socket that cannot be bound or reached is reported in QEMU's
+#: order; raises QMPError with QEMU's text.
+ChardevOpener = Callable[[ChardevSpec], None]
+
+
+def configure(
+    argv: list[str],
+    profile: Profile,
+    reporter: CliReporter,
+    open_chardev: ChardevOpener | None = None,
+) -> LaunchConfig:
     """Apply QEMU options (without the program name) to a new machine.
 
     Warnings go to ``reporter`` as they happen.  With no options this is a
     QEMU started without options (the callers substitute DEFAULT_ARGV).
+    ``open_chardev`` is the I/O of chardev creation; without it nothing is
+    opened.
 
     Raises:
         CliError: a fatal error; print its lines and exit with its status.
     """
-    return _Vl(profile, reporter, load_schema()).run(argv)
+    return _Vl(profile, reporter, load_schema(), open_chardev).run(argv)
 
 
 @dataclass(frozen=True)
@@ -249,10 +266,17 @@ class _Object:
 class _Vl:
     """The state of one qemu_init() run."""
 
-    def __init__(self, profile: Profile, reporter: CliReporter, schema: Schema) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        reporter: CliReporter,
+        schema: Schema,
+        open_chardev: ChardevOpener | None,
+    ) -> None:
         self.profile = profile
         self.reporter = reporter
         self.schema = schema
+        self.open_chardev = open_chardev
         self.store = OptsStore()
         self.machine_opts: KeyvalDict = {}
         self.objects: list[_Object] = []
@@ -477,17 +501,18 @@ class _Vl:
             )
         return Machine(mc, self.profile)
 
-    def _create_early_backends(self, machine: Machine) -> dict[str, QemuOpts]:
+    def _create_early_backends(self, machine: Machine) -> dict[str, ChardevSpec]:
         """vl.c qemu_create_early_backends: chardevs, then non-memory objects."""
-        chardevs: dict[str, QemuOpts] = {}
+        chardevs: dict[str, ChardevSpec] = {}
         for opts in self.store.all(CHARDEV_OPTS):
             with self.reporter.at(opts.location):
                 try:
-                    monitors.chardev_check(opts)
+                    chardev = monitors.chardev_check(opts)
+                    if self.open_chardev is not None:
+                        self.open_chardev(chardev)
                 except QMPError as e:
                     raise self.reporter.fail(e) from e
-            assert opts.id is not None
-            chardevs[opts.id] = opts
+            chardevs[chardev.id] = chardev
         self._object_foreach_add(machine, early=True)
         return chardevs
 
@@ -606,7 +631,7 @@ class _Vl:
                 raise GenericError(f"Property '{name}-accel.{prop}' not found")
 
     def _create_late_backends(
-        self, machine: Machine, chardevs: dict[str, QemuOpts]
+        self, machine: Machine, chardevs: dict[str, ChardevSpec]
     ) -> list[MonitorSpec]:
         """vl.c qemu_create_late_backends: memory backends, then monitors."""
         self._object_foreach_add(machine, early=False)
@@ -628,9 +653,10 @@ class _Vl:
                     mem = opts.get("mem")
                     if numa.get("type") == "node" and "mem" in numa and mem is not None:
                         # Fix up the legacy suffix-less format (MiB); 7.2
-                        # keeps the visitor's value if this parse fails.
+                        # keeps the visitor's value if this parse fails, and
+                        # this second parse repeats any hex-suffix warning.
                         with contextlib.suppress(StrtoxError):
-                            numa["mem"] = qemu_strtosz_MiB(mem)
+                            numa["mem"] = qemu_strtosz_MiB(mem, self.reporter)
                     machine.set_numa_options(numa, self.reporter)
                 except QMPError as e:
                     raise self.reporter.fail(e) from e

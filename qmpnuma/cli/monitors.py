@@ -18,13 +18,14 @@ import enum
 import re
 from dataclasses import dataclass
 
-from qmpnuma.cli.cutils import StrtoxError, qemu_strtoi64
 from qmpnuma.cli.options import CHARDEV_OPTS, MON_OPTS
 from qmpnuma.cli.qemu_opts import OptsStore, QemuOpt, QemuOpts
+from qmpnuma.cutils import StrtoxError, qemu_strtoi64
 from qmpnuma.errors import GenericError
 
 __all__ = [
     "MonitorMode",
+    "ChardevSpec",
     "MonitorSpec",
     "CompatParseError",
     "monitor_parse",
@@ -51,8 +52,8 @@ class MonitorMode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class MonitorSpec:
-    """One monitor to serve, and the socket character device it runs on.
+class ChardevSpec:
+    """One socket character device: where QEMU listens or connects.
 
     Exactly one of ``path`` (unix socket), ``host``/``port`` (TCP) or ``fd``
     (an inherited socket) is set.  ``server`` False means QEMU connects out
@@ -60,9 +61,9 @@ class MonitorSpec:
     until a client has connected (the default when listening).
     """
 
-    chardev: str
-    mode: MonitorMode
-    pretty: bool
+    id: str
+    #: The option as typed, QEMU's error location for this chardev.
+    location: str
     server: bool
     wait: bool
     path: str | None = None
@@ -82,6 +83,15 @@ class MonitorSpec:
         if self.host is not None:
             return f"tcp:{self.host}:{self.port}{server}"
         return f"fd:{self.fd}{server}"
+
+
+@dataclass(frozen=True)
+class MonitorSpec:
+    """One monitor (-mon, or the one -qmp/-monitor implies) on its chardev."""
+
+    chardev: ChardevSpec
+    mode: MonitorMode
+    pretty: bool
 
 
 class CompatParseError(GenericError):
@@ -161,8 +171,10 @@ def _drop(store: OptsStore, opts: QemuOpts) -> None:
     store.groups[opts.opts_list.name].remove(opts)
 
 
-def chardev_check(opts: QemuOpts) -> None:
+def chardev_check(opts: QemuOpts) -> ChardevSpec:
     """qemu_chr_new_from_opts + qemu_chr_parse_socket's checks, without I/O.
+
+    Returns what the server needs to open the socket.
 
     Raises:
         GenericError: QEMU's texts, in QEMU's order.
@@ -185,8 +197,17 @@ def chardev_check(opts: QemuOpts) -> None:
     if opts.find("wait") is not None and not opts.get_bool("server", False):
         # chardev/char-socket.c qmp_chardev_validate_socket
         raise GenericError("'wait' option is incompatible with socket in client connect mode")
-    if path is None and host is None:
-        _socket_fd(fd or "")
+    server = opts.get_bool("server", False)
+    return ChardevSpec(
+        id=opts.id,
+        location=opts.location,
+        server=server,
+        wait=server and opts.get_bool("wait", True),
+        path=path,
+        host=host,
+        port=opts.get("port") if host is not None else None,
+        fd=_socket_fd(fd or "") if path is None and host is None else None,
+    )
 
 
 def _socket_fd(text: str) -> int:
@@ -197,7 +218,7 @@ def _socket_fd(text: str) -> int:
         raise GenericError(f"Unable to parse FD number {text}") from e
 
 
-def mon_init(mon: QemuOpts, chardevs: dict[str, QemuOpts]) -> MonitorSpec:
+def mon_init(mon: QemuOpts, chardevs: dict[str, ChardevSpec]) -> MonitorSpec:
     """mon_init_func: the MonitorOptions of one -mon, then monitor_init's checks.
 
     ``chardevs`` are the character devices created so far, by id.
@@ -223,16 +244,4 @@ def mon_init(mon: QemuOpts, chardevs: dict[str, QemuOpts]) -> MonitorSpec:
     if mode is MonitorMode.READLINE and pretty:
         # monitor/monitor.c monitor_init
         raise GenericError("'pretty' is not compatible with HMP monitors")
-    server = chardev.get_bool("server", False)
-    path, host = chardev.get("path"), chardev.get("host")
-    return MonitorSpec(
-        chardev=label,
-        mode=mode,
-        pretty=pretty,
-        server=server,
-        wait=server and chardev.get_bool("wait", True),
-        path=path,
-        host=host,
-        port=chardev.get("port") if host is not None else None,
-        fd=_socket_fd(chardev.get("fd") or "") if path is None and host is None else None,
-    )
+    return MonitorSpec(chardev=chardev, mode=mode, pretty=pretty)

@@ -12,6 +12,7 @@ __all__ = [
     "qmp_qmp_capabilities",
     "qmp_query_version",
     "qmp_query_status",
+    "qmp_query_name",
     "qmp_stop",
     "qmp_cont",
     "qmp_quit",
@@ -51,6 +52,10 @@ def qmp_query_status(ctx: CommandContext, args: Args) -> dict[str, object]:
         "singlestep": False,
         "running": ctx.vm.running,
     }
+
+
+def qmp_query_name(ctx: CommandContext, args: Args) -> dict[str, object]:
+    return {} if ctx.vm.name is None else {"name": ctx.vm.name}
 
 
 def qmp_stop(ctx: CommandContext, args: Args) -> None:

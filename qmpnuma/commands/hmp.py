@@ -130,7 +130,7 @@ def _run(ctx: CommandContext, command_line: str) -> str:
 
 def _check_cpu_index(ctx: CommandContext, cpu_index: int) -> None:
     # monitor_set_cpu(): the index must name an existing vCPU.
-    present = {slot.index for slot in ctx.vm.machine.present_cpus()}
+    present = {slot.index for slot in ctx.vm.machine.present_cpus}
     if cpu_index not in present:
         raise GenericError("Parameter 'cpu-index' expects a CPU number")
 

@@ -21,7 +21,7 @@ from qmpnuma.machine.backends import MemoryBackend, UserObject
 from qmpnuma.machine.machine import OBJECTS_ROOT, Machine
 from qmpnuma.machine.topology import CpuSlot
 
-__all__ = ["qmp_qom_list", "qmp_qom_get", "QomNode", "qom_tree"]
+__all__ = ["qmp_qom_list", "qmp_qom_get", "qmp_object_add", "qmp_object_del", "QomNode", "qom_tree"]
 
 #: qom-get of a CPU's node-id before NUMA mapping (CPU_UNSET_NUMA_NODE_ID).
 CPU_UNSET_NUMA_NODE_ID = -1
@@ -226,3 +226,17 @@ def qmp_qom_get(ctx: CommandContext, args: dict[str, object]) -> object:
     except KeyError:
         # qom/object.c object_property_find_err
         raise GenericError(f"Property '{node.qom_type}.{name}' not found") from None
+
+
+def qmp_object_add(ctx: CommandContext, args: dict[str, object]) -> None:
+    """object-add (qom/qom-qmp-cmds.c): the same path as -object."""
+    props = dict(args)
+    qom_type = props.pop("qom-type")
+    assert isinstance(qom_type, str)
+    ctx.vm.machine.object_add(qom_type, props)
+
+
+def qmp_object_del(ctx: CommandContext, args: dict[str, object]) -> None:
+    ident = args["id"]
+    assert isinstance(ident, str)
+    ctx.vm.machine.object_del(ident)

@@ -198,8 +198,11 @@ def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
                     _play(_Monitor(sock), scenario, t)
         finally:
             if proc.poll() is None:
+                # Without a monitor the scenario is a command line that must
+                # fail: give it all the time it needs to say so.
+                grace = EXIT_GRACE if "-qmp" in argv else START_TIMEOUT
                 try:
-                    proc.wait(timeout=EXIT_GRACE)
+                    proc.wait(timeout=grace)
                 except subprocess.TimeoutExpired:
                     proc.send_signal(signal.SIGKILL)
                     proc.wait()

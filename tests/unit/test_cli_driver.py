@@ -17,7 +17,7 @@ from qmpnuma.cli.driver import (
     LaunchConfig,
     configure,
 )
-from qmpnuma.cli.monitors import MonitorMode, MonitorSpec
+from qmpnuma.cli.monitors import ChardevSpec, MonitorMode, MonitorSpec
 from qmpnuma.errors import GenericError, Reporter
 from qmpnuma.machine.phase import Phase
 from qmpnuma.profile import DEFAULT_PROFILE
@@ -69,10 +69,12 @@ def test_default_machine() -> None:
     assert machine.numa is not None
     assert [slot.props["node-id"] for slot in machine.possible_cpus] == [0, 0, 1, 1]
     assert not config.start_paused
-    assert config.monitors == [
-        MonitorSpec("compat_monitor0", MonitorMode.CONTROL, False, True, False, "qmpnuma.sock")
-    ]
-    assert config.monitors[0].describe() == "unix:qmpnuma.sock,server=on"
+    chardev = ChardevSpec(
+        "compat_monitor0", "-qmp unix:qmpnuma.sock,server=on,wait=off", True, False,
+        "qmpnuma.sock",
+    )
+    assert config.monitors == [MonitorSpec(chardev, MonitorMode.CONTROL, False)]
+    assert chardev.describe() == "unix:qmpnuma.sock,server=on"
 
 
 def test_option_errors_carry_the_option_as_typed() -> None:
@@ -103,6 +105,14 @@ def test_suffixless_numa_mem_is_mib_with_located_warnings() -> None:
     deprecated = "warning: Parameter -numa node,mem is deprecated, use -numa node,memdev instead"
     assert warnings == [f"{PROG}: -numa node,mem=512: {deprecated}"] * 2
     assert config.machine.phase is Phase.MACHINE_READY
+
+
+def test_hex_numa_mem_warns_in_the_visitor_and_in_the_mib_fixup() -> None:
+    _, warnings = run("-M", "pc-i440fx-5.0", "-m", "1G", "-numa", "node,mem=0x400M")
+    hex_warning = "warning: Using a multiplier suffix on hex numbers is deprecated: 0x400M"
+    deprecated = "warning: Parameter -numa node,mem is deprecated, use -numa node,memdev instead"
+    at = f"{PROG}: -numa node,mem=0x400M: "
+    assert warnings == [at + hex_warning, at + hex_warning, at + deprecated]
 
 
 def test_creation_errors_and_cpu_warnings_have_no_location() -> None:
@@ -238,14 +248,14 @@ def test_option_errors(argv: list[str], line: str) -> None:
 
 def test_qmp_spellings() -> None:
     config, _ = run("-qmp", "unix:/tmp/a.sock,server,nowait", "-qmp", "tcp::4444,server=on")
-    first, second = config.monitors
+    first, second = (mon.chardev for mon in config.monitors)
     assert (first.path, first.server, first.wait) == ("/tmp/a.sock", True, False)
     assert (second.host, second.port, second.server, second.wait) == ("", "4444", True, True)
-    assert second.chardev == "compat_monitor1"
-    client = run("-qmp", "unix:/tmp/a.sock")[0].monitors[0]
+    assert second.id == "compat_monitor1"
+    client = run("-qmp", "unix:/tmp/a.sock")[0].monitors[0].chardev
     assert (client.server, client.wait) == (False, False)
     pretty = run("-qmp-pretty", "tcp:localhost:4444,server=on,wait=off")[0].monitors[0]
-    assert pretty.pretty and pretty.describe() == "tcp:localhost:4444,server=on"
+    assert pretty.pretty and pretty.chardev.describe() == "tcp:localhost:4444,server=on"
 
 
 def test_qmp_errors() -> None:
@@ -267,9 +277,9 @@ def test_chardev_and_mon() -> None:
     )
     # fmt: on
     qmp, hmp = config.monitors
-    assert (qmp.chardev, qmp.mode, qmp.fd) == ("charmonitor", MonitorMode.CONTROL, 26)
-    assert qmp.server
-    assert (hmp.mode, hmp.path) == (MonitorMode.READLINE, "/tmp/h.sock")
+    assert (qmp.chardev.id, qmp.mode, qmp.chardev.fd) == ("charmonitor", MonitorMode.CONTROL, 26)
+    assert qmp.chardev.server
+    assert (hmp.mode, hmp.chardev.path) == (MonitorMode.READLINE, "/tmp/h.sock")
 
 
 # fmt: off

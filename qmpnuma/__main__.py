@@ -1,0 +1,162 @@
+"""``qmpnuma [QEMU options]``: argv -> configuration -> machine -> serve.
+
+Named where ``qemu-system-x86_64`` would be, it takes the same options and
+prints the same diagnostics; with no options at all it serves the embedded
+default machine (qmpnuma.cli.driver.DEFAULT_ARGV) and says where.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import trio
+
+from qmpnuma.chardev import ChardevSockets
+from qmpnuma.cli.driver import DEFAULT_ARGV, CliError, CliReporter, LaunchConfig, configure
+from qmpnuma.cli.monitors import MonitorMode
+from qmpnuma.machine.phase import Phase
+from qmpnuma.machine.runstate import VM, RunState
+from qmpnuma.profile import DEFAULT_PROFILE
+from qmpnuma.qapi.dispatch import Dispatcher
+from qmpnuma.qapi.schema import load_schema
+from qmpnuma.server import MachineServer, MonitorEndpoint
+
+__all__ = ["main"]
+
+#: Signals that make QEMU shut down cleanly (os_setup_signal_handling).
+TERMINATING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _program_name() -> str:
+    name = os.path.basename(sys.argv[0])
+    return "qmpnuma" if name in ("__main__.py", "") else name
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    prog = _program_name()
+    # Monitor sockets exist from option parsing on, so a client may signal us
+    # before trio listens for signals: hold them until it does.
+    signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING_SIGNALS)
+    default = not args
+    reporter = CliReporter(prog, sys.stderr)
+    sockets = ChardevSockets(info=reporter.info)
+    try:
+        config = configure(
+            list(DEFAULT_ARGV) if default else args, DEFAULT_PROFILE, reporter, sockets.open
+        )
+        _refuse_hmp_monitors(config, prog)
+        ready_fd = _daemonize() if config.daemonize else None
+        with _pidfile(config.pidfile):
+            return trio.run(_run, config, sockets, prog, default, ready_fd)
+    except CliError as err:
+        print(err.stdout, end="")
+        for line in err.lines:
+            print(line, file=sys.stderr)
+        return err.status
+    finally:
+        sockets.remove_files()
+
+
+def _refuse_hmp_monitors(config: LaunchConfig, prog: str) -> None:
+    for monitor in config.monitors:
+        if monitor.mode is MonitorMode.READLINE:
+            raise CliError([
+                f"{prog}: {monitor.chardev.location}: HMP monitors (mode=readline) are not "
+                "emulated; use a QMP monitor (-qmp, or -mon mode=control)"
+            ])
+
+
+def _new_vm(config: LaunchConfig) -> VM:
+    vm = VM(config.machine, autostart=not config.start_paused, name=config.name)
+    if config.machine.phase is Phase.MACHINE_READY and vm.autostart:
+        # No monitor is connected yet, so nobody hears this RESUME (as in QEMU).
+        vm.runstate = RunState.RUNNING
+    return vm
+
+
+async def _run(
+    config: LaunchConfig, sockets: ChardevSockets, prog: str, default: bool, ready_fd: int | None
+) -> int:
+    server = MachineServer(_new_vm(config), Dispatcher(load_schema()), DEFAULT_PROFILE)
+    endpoints = [sockets.endpoint(monitor.chardev) for monitor in config.monitors]
+    async with trio.open_nursery() as nursery:
+        await nursery.start(_serve, server, endpoints, prog)
+        if default:
+            where = ", ".join(monitor.chardev.describe() for monitor in config.monitors)
+            print(f"{prog}: default machine ready; QMP on {where}", flush=True)
+        if ready_fd is not None:
+            _detach(ready_fd)
+    return server.exit_status
+
+
+async def _serve(
+    server: MachineServer,
+    endpoints: list[MonitorEndpoint],
+    prog: str,
+    *,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_watch_signals, server, prog)
+        await server.serve(endpoints, task_status=task_status)
+        nursery.cancel_scope.cancel()
+
+
+async def _watch_signals(server: MachineServer, prog: str) -> None:
+    with trio.open_signal_receiver(*TERMINATING_SIGNALS) as signals:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, TERMINATING_SIGNALS)
+        async for signum in signals:
+            # QEMU also names the sender's pid, which trio does not tell us.
+            print(f"{prog}: terminating on signal {signum}", file=sys.stderr, flush=True)
+            server.stop("host-signal")
+            return
+
+
+@contextlib.contextmanager
+def _pidfile(path: str | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    Path(path).write_text(f"{os.getpid()}\n")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _daemonize() -> int:
+    """Fork as QEMU's -daemonize does: the parent exits 0 once the child is ready.
+
+    libvirt runs the emulator with -daemonize and waits for that exit before
+    it connects to the monitor socket.  Returns the pipe the child writes to
+    when its sockets listen.
+    """
+    read_fd, write_fd = os.pipe()
+    if os.fork() > 0:
+        os.close(write_fd)
+        ready = os.read(read_fd, 1)
+        os._exit(0 if ready == b"\0" else 1)
+    os.close(read_fd)
+    os.setsid()
+    return write_fd
+
+
+def _detach(ready_fd: int) -> None:
+    """Tell the waiting parent we are up, and let go of the terminal."""
+    os.write(ready_fd, b"\0")
+    os.close(ready_fd)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
