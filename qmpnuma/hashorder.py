@@ -12,9 +12,9 @@ g_str_hash, open addressing with quadratic probing, in-place resizes).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-__all__ = ["qdict_order", "ghash_first", "first_unexpected"]
+__all__ = ["qdict_order", "ghash_first", "first_unexpected", "GStrHashSet"]
 
 
 def _tdb_hash(key: str) -> int:
@@ -48,13 +48,15 @@ _GHASH_MIN_SHIFT = 3
 _GHASH_UNUSED, _GHASH_TOMBSTONE = 0, 1
 
 
-class _GHashSet:
+class GStrHashSet:
     """GLib 2.74's GHashTable of strings, as far as iteration order goes.
 
     The QObject input visitor puts an object's keys in a GHashTable, takes
     each visited member out, and reports the first key left (iteration
-    order) as unexpected.  That order follows from g_str_hash(), the
-    table's open addressing and its resizes, reproduced here.
+    order) as unexpected; QOM keeps an object's children in one, which
+    orders query-memdev and qom-list.  That order follows from
+    g_str_hash(), the table's open addressing and its resizes, reproduced
+    here; iterating yields the keys in g_hash_table_iter order.
     """
 
     def __init__(self) -> None:
@@ -153,11 +155,11 @@ class _GHashSet:
         del self.hashes[self.size :], self.keys[self.size :]
         self.noccupied = self.nnodes
 
-    def first(self) -> str | None:
+    def __iter__(self) -> Iterator[str]:
         for hash_value, key in zip(self.hashes, self.keys, strict=True):
             if hash_value > _GHASH_TOMBSTONE:
-                return key
-        return None
+                assert key is not None
+                yield key
 
 
 def first_unexpected(keys: Sequence[str], members: Iterable[str]) -> str | None:
@@ -171,9 +173,9 @@ def first_unexpected(keys: Sequence[str], members: Iterable[str]) -> str | None:
 def ghash_first(inserted: Iterable[str], removed: Iterable[str]) -> str | None:
     """The key a GHashTable iteration yields first after inserting
     ``inserted`` in order and then removing ``removed``; None if empty."""
-    table = _GHashSet()
+    table = GStrHashSet()
     for key in inserted:
         table.add(key)
     for key in removed:
         table.discard(key)
-    return table.first()
+    return next(iter(table), None)

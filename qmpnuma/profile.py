@@ -22,6 +22,9 @@ class Profile:
     package: str
     #: The newest versioned machine type; ``pc`` and ``q35`` alias to it.
     latest_machine: tuple[int, int]
+    #: Nodes that state no memory share RAM out between them (numa.c before
+    #: 5.2, the seed's numa_complete_configuration); 5.2 and later refuse.
+    numa_auto_split_ram: bool = False
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's oracle).

@@ -15,9 +15,10 @@ order decides which of several mistakes QEMU reports:
    and every other machine property is set, in QDict hash order;
 7. accelerators are checked;
 8. memory backends are created, then the monitors (``-mon`` location);
-9. ``-machine memory-backend`` is resolved;
-10. each ``-numa`` is typed by the OptsVisitor and applied, in order;
-11. unless ``--preconfig``, the machine is built (board init).
+9. ``-cpu`` names the CPU type (parse_cpu_option);
+10. ``-machine memory-backend`` is resolved;
+11. each ``-numa`` is typed by the OptsVisitor and applied, in order;
+12. unless ``--preconfig``, the machine is built (board init).
 
 Errors found before step 4, and those QEMU reports with a location, carry
 ``prog: <option as typed>: ``; the others carry ``prog: `` only.
@@ -350,6 +351,8 @@ class _Vl:
             self._apply_machine_options(machine)
             accel = self._configure_accelerators(accel)
             specs = self._create_late_backends(machine, chardevs)
+            if self.cpu_model is not None:
+                machine.set_cpu_model(self.cpu_model)
             machine.resolve_machine_memdev()
             self._parse_numa_opts(machine)
             if Opt.preconfig not in self.flags:

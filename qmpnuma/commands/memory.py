@@ -41,10 +41,10 @@ def memdev_info(backend: MemoryBackend) -> dict[str, object]:
 def qmp_query_memdev(ctx: CommandContext, args: dict[str, object]) -> object:
     """Every memory backend under /objects.
 
-    QEMU lists them in GHashTable order, which depends on GLib internals;
-    we use creation order (clients compare this list as a set).
+    QEMU walks the children and prepends each to the list, so the reply is
+    the reverse of QOM's iteration order.
     """
-    return [memdev_info(backend) for backend in ctx.vm.machine.backends]
+    return [memdev_info(backend) for backend in reversed(ctx.vm.machine.backends)]
 
 
 def qmp_query_memory_size_summary(ctx: CommandContext, args: dict[str, object]) -> object:

@@ -157,7 +157,8 @@ def qom_tree(machine: Machine) -> dict[str, QomNode]:
             "/", [("objects", "child<container>"), ("machine", f"child<{machine.mc.qom_type}>")]
         ),
         OBJECTS_ROOT: _container(
-            OBJECTS_ROOT, [(i, f"child<{o.qom_type}>") for i, o in objects.items()]
+            # qmp_qom_list prepends: the children come out reversed.
+            OBJECTS_ROOT, [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())]
         ),
         "/machine": _machine_node(machine),
         "/machine/peripheral": _container("/machine/peripheral", []),

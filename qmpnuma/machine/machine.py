@@ -20,12 +20,19 @@ from dataclasses import replace
 
 from qmpnuma.cutils import qapi_bool_parse
 from qmpnuma.errors import GenericError, Reporter
+from qmpnuma.hashorder import GStrHashSet
 from qmpnuma.machine.backends import (
     MEMORY_BACKEND_TYPES,
     BackendDefaults,
     MemoryBackend,
     UserObject,
     user_creatable_add_type,
+)
+from qmpnuma.machine.cpu_models import (
+    HOST_MODEL,
+    X86_CPU_TYPE_SUFFIX,
+    cpu_type_for_model,
+    is_amd_model,
 )
 from qmpnuma.machine.machine_types import MachineClass
 from qmpnuma.machine.memory import (
@@ -117,8 +124,13 @@ class Machine:
         self._mem = machine_set_mem(mc, None, None, None)
         self._custom_ram_size = False
         self._smp = DEFAULT_SMP
+        #: ms->cpu_type: the QOM type of every CPU (-cpu, or the board's default).
+        self.cpu_type = mc.cpu_type
         self._slots = self._build_slots()
         self._objects: dict[str, MemoryBackend | UserObject] = {}
+        #: The /objects container's children as QOM keeps them (a GHashTable),
+        #: whose iteration order QEMU's listings follow.
+        self._objects_table = GStrHashSet()
         #: Backends a node references stay alive after object-del (object_ref).
         self._node_backends: dict[str, MemoryBackend] = {}
         #: Backends whose memory is mapped into the guest (host_memory_backend_is_mapped).
@@ -159,13 +171,13 @@ class Machine:
 
     @property
     def objects(self) -> dict[str, MemoryBackend | UserObject]:
-        """Children of /objects in creation order."""
-        return dict(self._objects)
+        """Children of /objects in QOM's iteration order (object_child_foreach)."""
+        return {ident: self._objects[ident] for ident in self._objects_table}
 
     @property
     def backends(self) -> list[MemoryBackend]:
-        """Memory backends in creation order."""
-        return [o for o in self._objects.values() if isinstance(o, MemoryBackend)]
+        """Memory backends in QOM's iteration order."""
+        return [o for o in self.objects.values() if isinstance(o, MemoryBackend)]
 
     def is_mapped(self, backend_id: str) -> bool:
         return backend_id in self._mapped
@@ -232,10 +244,19 @@ class Machine:
         self._smp = machine_parse_smp_config(self.mc, config, reporter)
         self._slots = self._build_slots()
 
+    def set_cpu_model(self, option: str) -> None:
+        """-cpu MODEL[,features] (softmmu/vl.c parse_cpu_option).
+
+        Raises:
+            GenericError: ``unable to find CPU model 'x'``.
+        """
+        self.cpu_type = cpu_type_for_model(option)
+        self._slots = self._build_slots()
+
     def _build_slots(self) -> list[CpuSlot]:
-        if self.mc.cpu_type is None:
+        if self.cpu_type is None:
             return []
-        return x86_possible_cpu_arch_ids(self._smp, self.mc.cpu_type)
+        return x86_possible_cpu_arch_ids(self._smp, self.cpu_type)
 
     def _backend_defaults(self) -> BackendDefaults:
         return BackendDefaults(
@@ -257,6 +278,7 @@ class Machine:
             qom_type, props, self._objects, self._backend_defaults(), self.host_numa_nodes
         )
         self._objects[obj.id] = obj
+        self._objects_table.add(obj.id)
         if isinstance(obj, MemoryBackend):
             self.ram_list.add(obj.id, obj.size)
 
@@ -272,6 +294,7 @@ class Machine:
         if ident in self._mapped:
             raise GenericError(f"object '{ident}' is in use, can not be deleted")
         del self._objects[ident]
+        self._objects_table.discard(ident)
         # A node that named the backend holds a reference: its RAM stays.
         if isinstance(obj, MemoryBackend) and ident not in self._node_backends:
             self.ram_list.remove(ident)
@@ -382,7 +405,8 @@ class Machine:
 
     def _complete_numa(self, numa: NumaState, reporter: Reporter) -> None:
         numa_complete_configuration(
-            numa, self.mc, self.ram_size, self.maxram_size, self.ram_slots, self._slots, reporter
+            numa, self.mc, self.ram_size, self.maxram_size, self.ram_slots, self._slots, reporter,
+            auto_split_ram=self.profile.numa_auto_split_ram,
         )
         if numa.num_nodes == 0:
             return
@@ -412,15 +436,20 @@ class Machine:
         Raises:
             GenericError: APIC ids beyond 8 bits, which need KVM's x2APIC.
         """
+        assert self.cpu_type is not None
+        model = self.cpu_type.removesuffix(X86_CPU_TYPE_SUFFIX)
+        if model == HOST_MODEL:
+            # target/i386/host-cpu.c: we emulate TCG only.
+            raise GenericError(f"CPU model '{HOST_MODEL}' requires KVM or HVF")
         apic_id_limit = self._slots[-1].arch_id + 1
         if apic_id_limit > MAX_XAPIC_ID_LIMIT:
             # We emulate TCG, which never has a kernel irqchip.
             raise GenericError(
                 "current -smp configuration requires kernel irqchip and X2APIC API support."
             )
-        if self._smp.threads > 1:
-            # target/i386/cpu.c x86_cpu_realizefn: qemu64 is an AMD model
-            # without topoext.  QEMU prints the second line with
+        if self._smp.threads > 1 and is_amd_model(model):
+            # target/i386/cpu.c x86_cpu_realizefn: an AMD model without
+            # topoext.  QEMU prints the second line with
             # error_printf(), without any prefix, hence one message.
             reporter.warn(
                 f"This family of AMD CPU doesn't support hyperthreading({self._smp.threads})\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qmpnuma.machine.cpu_models import X86_CPU_TYPE_SUFFIX
 from qmpnuma.profile import Profile
 
 __all__ = [
@@ -25,7 +26,7 @@ __all__ = [
 MiB = 1 << 20
 
 #: hw/i386/pc.c: the default -cpu of a 64-bit x86 PC.
-DEFAULT_CPU_TYPE = "qemu64-x86_64-cpu"
+DEFAULT_CPU_TYPE = "qemu64" + X86_CPU_TYPE_SUFFIX
 #: hw/i386/pc_piix.c, pc_q35.c: id of the RAM backend created without -numa memdev.
 DEFAULT_RAM_ID = "pc.ram"
 #: hw/i386/pc.c pc_machine_class_init: default_ram_size.
@@ -89,6 +90,9 @@ class MachineClass:
     gigabyte_align: bool
     #: PCMachineClass::has_reserved_memory: -m slots/maxmem allowed (2.1+).
     has_reserved_memory: bool
+    #: MachineClass::numa_auto_assign_ram is numa_legacy_auto_assign_ram
+    #: (2.9 and older), not numa_default_auto_assign_ram.
+    legacy_numa_auto_assign_ram: bool = False
     #: MachineClass::deprecation_reason; vl.c warns when the type is used.
     deprecation_reason: str | None = None
 
@@ -130,6 +134,8 @@ def _pc_class(family: str, text: str, latest: tuple[int, int]) -> MachineClass:
         default_ram_id=DEFAULT_RAM_ID,
         default_ram_size=PC_DEFAULT_RAM_SIZE,
         cpu_type=DEFAULT_CPU_TYPE,
+        # pc_*_2_9_machine_options: the old, uneven RAM split.
+        legacy_numa_auto_assign_ram=version <= (2, 9),
         # pc_*_6_1_machine_options: prefer_sockets for 6.1 and older.
         prefer_sockets=version <= (6, 1),
         dies_supported=True,

@@ -390,8 +390,12 @@ def numa_complete_configuration(
     ram_slots: int,
     slots: list[CpuSlot],
     reporter: Reporter,
+    auto_split_ram: bool = False,
 ) -> None:
     """The node checks of hw/core/numa.c numa_complete_configuration (7.2).
+
+    ``auto_split_ram`` brings back the older releases' sharing of RAM between
+    nodes that state none (see Profile.numa_auto_split_ram).
 
     The memory-backend exclusivity and backend mapping steps need the
     machine's objects and are done by the caller right after this.
@@ -412,6 +416,8 @@ def numa_complete_configuration(
             raise GenericError(f"numa: Node ID missing: {i}")
     if state.num_nodes == 0:
         return
+    if auto_split_ram and not any(info.node_mem for _, info in state.present_nodes()):
+        _auto_assign_ram(state, mc, ram_size, reporter)
     total = sum(info.node_mem for _, info in state.present_nodes())
     if total != ram_size:
         raise GenericError(
@@ -467,6 +473,22 @@ def machine_numa_finish_cpu_init(
             "All CPU(s) up to maxcpus should be described in NUMA config, ability to start "
             "up with partial NUMA mappings is obsoleted and will be removed in future"
         )
+
+
+def _auto_assign_ram(state: NumaState, mc: MachineClass, ram_size: int, reporter: Reporter) -> None:
+    """The seed's default split: every node gets a share of RAM, and a warning."""
+    split = (
+        numa_legacy_auto_assign_ram
+        if mc.legacy_numa_auto_assign_ram
+        else numa_default_auto_assign_ram
+    )
+    for node, node_mem in enumerate(split(ram_size, state.num_nodes, NUMA_MEM_ALIGN_SHIFT)):
+        _set_node(state, node, node_mem=node_mem)
+    # Sic: "explictly".
+    reporter.warn(
+        "Default splitting of RAM between nodes is deprecated, Use '-numa node,memdev' "
+        "to explictly define RAM allocation per node"
+    )
 
 
 def numa_legacy_auto_assign_ram(size: int, nb_nodes: int, align_shift: int) -> list[int]:

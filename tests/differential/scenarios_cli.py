@@ -17,7 +17,7 @@ NUMA_QUERIES: tuple[Step, ...] = (
     qmp("query-hotpluggable-cpus"),
     qmp("query-cpus-fast"),
     qmp("x-query-numa"),
-    qmp("query-memdev", unordered=True),
+    qmp("query-memdev"),
     hmp("info numa"),
 )
 

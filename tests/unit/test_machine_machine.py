@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from qmpnuma.errors import CollectingReporter, QMPError
@@ -211,3 +213,34 @@ def test_none_machine() -> None:
     m = machine("none")
     m.create(CollectingReporter())
     assert m.possible_cpus == [] and m.backends == [] and m.numa is None
+
+
+@pytest.mark.parametrize(
+    ("name", "split"),
+    [
+        # numa_default_auto_assign_ram carries the 8 MiB rounding forward.
+        ("pc-i440fx-5.0", [336 * MiB, 344 * MiB, 344 * MiB]),
+        # numa_legacy_auto_assign_ram leaves the remainder to the last node.
+        ("pc-i440fx-2.9", [336 * MiB, 336 * MiB, 352 * MiB]),
+    ],
+)
+def test_profiles_that_split_ram_between_memoryless_nodes(name: str, split: list[int]) -> None:
+    mc = find_machine_class(name, QEMU_7_2)
+    assert mc is not None
+    m = Machine(mc, dataclasses.replace(QEMU_7_2, numa_auto_split_ram=True))
+    m.set_memory(GiB, None, None)
+    reporter = CollectingReporter()
+    for _ in range(3):
+        m.set_numa_options({"type": "node"}, reporter)
+    m.create(reporter)
+    assert m.node_memory() == split
+    assert ("warning", "Default splitting of RAM between nodes is deprecated, Use "
+            "'-numa node,memdev' to explictly define RAM allocation per node") in reporter.messages
+
+
+def test_qemu_7_2_does_not_split_ram() -> None:
+    m = machine()
+    m.set_memory(GiB, None, None)
+    m.set_numa_options({"type": "node"}, CollectingReporter())
+    assert fails(m.create, CollectingReporter()) == (
+        "total memory for NUMA nodes (0x0) should equal RAM size (0x40000000)")
