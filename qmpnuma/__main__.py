@@ -84,7 +84,7 @@ async def _run(
     config: LaunchConfig, sockets: ChardevSockets, prog: str, default: bool, ready_fd: int | None
 ) -> int:
     server = MachineServer(_new_vm(config), Dispatcher(load_schema()), DEFAULT_PROFILE)
-    endpoints = [sockets.endpoint(monitor.chardev) for monitor in config.monitors]
+    endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
     async with trio.open_nursery() as nursery:
         await nursery.start(_serve, server, endpoints, prog)
         if default:

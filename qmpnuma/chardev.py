@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import trio
 
-from qmpnuma.cli.monitors import ChardevSpec
+from qmpnuma.cli.monitors import ChardevSpec, MonitorSpec
 from qmpnuma.errors import GenericError
 from qmpnuma.server import MonitorEndpoint
 
@@ -73,10 +73,10 @@ class ChardevSockets:
             return sock
         return _listen_tcp(spec)
 
-    def endpoint(self, spec: ChardevSpec) -> MonitorEndpoint:
-        """The opened sockets as trio objects (call inside trio.run)."""
-        opened = self._opened[spec.id]
-        endpoint = MonitorEndpoint()
+    def endpoint(self, monitor: MonitorSpec) -> MonitorEndpoint:
+        """The monitor's opened sockets as trio objects (call inside trio.run)."""
+        opened = self._opened[monitor.chardev.id]
+        endpoint = MonitorEndpoint(pretty=monitor.pretty)
         if opened.listener is not None:
             endpoint.listener = trio.SocketListener(
                 trio.socket.from_stdlib_socket(opened.listener)

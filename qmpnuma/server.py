@@ -77,6 +77,8 @@ class MonitorEndpoint:
     #: A connection made before serving starts: the first client of a
     #: ``wait=on`` chardev, or the socket a client-mode chardev connected.
     connected: trio.abc.Stream | None = None
+    #: Pretty-print every message (-qmp-pretty, -mon pretty=on).
+    pretty: bool = False
 
 
 @dataclass(eq=False)
@@ -165,17 +167,18 @@ class MachineServer:
 
     async def _serve_endpoint(self, endpoint: MonitorEndpoint) -> None:
         if endpoint.connected is not None:
-            await self.handle_stream(endpoint.connected)
+            await self.handle_stream(endpoint.connected, pretty=endpoint.pretty)
         if endpoint.listener is None:
             return
         while True:
             stream = await endpoint.listener.accept()
-            await self.handle_stream(stream)
+            await self.handle_stream(stream, pretty=endpoint.pretty)
 
-    async def handle_stream(self, stream: trio.abc.Stream) -> None:
+    async def handle_stream(self, stream: trio.abc.Stream, *, pretty: bool = False) -> None:
         """Run one monitor connection on ``stream`` until either side ends it."""
         send, receive = trio.open_memory_channel[bytes](OUTBOX_LEN)
-        client = _Client(MonitorSession(self.profile), send, trio.CancelScope())
+        session = MonitorSession(self.profile, pretty=pretty)
+        client = _Client(session, send, trio.CancelScope())
         if not self._clients:
             self._all_gone = trio.Event()
         self._clients.add(client)

@@ -48,9 +48,9 @@ def qmp_query_version(ctx: CommandContext, args: Args) -> dict[str, object]:
 def qmp_query_status(ctx: CommandContext, args: Args) -> dict[str, object]:
     # 7.2 still reports the deprecated 'singlestep' member; we never step.
     return {
-        "status": ctx.vm.runstate.value,
-        "singlestep": False,
         "running": ctx.vm.running,
+        "singlestep": False,
+        "status": ctx.vm.runstate.value,
     }
 
 

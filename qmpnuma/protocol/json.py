@@ -692,51 +692,72 @@ def _scalar(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
+#: json-writer.c pretty_newline(): four spaces a level.
+_PRETTY_INDENT: Final = "    "
+
+
 def _members(value: dict[str, object]) -> Iterator[tuple[str, object]]:
-    for n, key in enumerate(qdict_order(value)):
-        yield ("" if n == 0 else ", ") + _quote(key) + ": ", value[key]
+    for key in qdict_order(value):
+        yield _quote(key) + ": ", value[key]
 
 
 def _elements(value: list[object] | tuple[object, ...]) -> Iterator[tuple[str, object]]:
-    for n, element in enumerate(value):
-        yield ("" if n == 0 else ", "), element
+    for element in value:
+        yield "", element
 
 
-def encode(value: object) -> bytes:
-    """qobject_to_json(): QEMU's text for ``value``, without a line end.
+@dataclass
+class _OpenContainer:
+    """A dict or list being written: what is left of it, and how it ends."""
 
-    ``value`` is built from dict (str keys; insertion order stands for
-    QEMU's), list or tuple, str, int (int64 or uint64), float, bool and None.
-    Nesting is walked with an explicit stack, so any depth the parser
-    accepts can be written back.
+    items: Iterator[tuple[str, object]]
+    closer: str
+    #: Whether an item has been written (the next one needs a separator).
+    started: bool = False
+
+
+def encode(value: object, pretty: bool = False) -> bytes:
+    """qobject_to_json(), or qobject_to_json_pretty() with ``pretty``.
+
+    QEMU's text for ``value``, without a line end; the pretty form breaks
+    lines with ``\n`` and indents four spaces a level (an empty container
+    too is opened and closed on two lines).  ``value`` is built from dict
+    (str keys; insertion order stands for QEMU's), list or tuple, str, int
+    (int64 or uint64), float, bool and None.  Nesting is walked with an
+    explicit stack, so any depth the parser accepts can be written back.
 
     Raises:
         TypeError: a value of another type.
         ValueError: an int beyond uint64 or below int64.
     """
     out: list[str] = []
-    open_containers: list[tuple[Iterator[tuple[str, object]], str]] = []
+    open_containers: list[_OpenContainer] = []
+
+    def newline(level: int) -> str:
+        return "\n" + _PRETTY_INDENT * level if pretty else ""
 
     def begin(item: object) -> None:
-        if isinstance(item, dict):
-            out.append("{" if item else "{}")
-            if item:
-                open_containers.append((_members(item), "}"))
-        elif isinstance(item, list | tuple):
-            out.append("[" if item else "[]")
-            if item:
-                open_containers.append((_elements(item), "]"))
+        if isinstance(item, dict | list | tuple):
+            opener, closer = ("{", "}") if isinstance(item, dict) else ("[", "]")
+            if not item and not pretty:
+                out.append(opener + closer)
+                return
+            out.append(opener)
+            items = _members(item) if isinstance(item, dict) else _elements(item)
+            open_containers.append(_OpenContainer(items, closer))
         else:
             out.append(_scalar(item))
 
     begin(value)
     while open_containers:
-        items, closer = open_containers[-1]
-        step = next(items, None)
+        level, container = len(open_containers), open_containers[-1]
+        step = next(container.items, None)
         if step is None:
             open_containers.pop()
-            out.append(closer)
-        else:
-            out.append(step[0])
-            begin(step[1])
+            out.append(newline(level - 1) + container.closer)
+            continue
+        separator = ("," if pretty else ", ") if container.started else ""
+        container.started = True
+        out.append(separator + newline(level) + step[0])
+        begin(step[1])
     return "".join(out).encode("ascii")

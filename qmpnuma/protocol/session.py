@@ -71,10 +71,15 @@ class MonitorSession:
     Args:
         profile: the emulated release, for the greeting's version.
         oob_offered: whether the greeting offers the ``oob`` capability.
+        pretty: write every message pretty-printed (``-qmp-pretty``,
+            ``-mon ...,pretty=on``), its line breaks sent as ``\r\n``.
     """
 
-    def __init__(self, profile: Profile, *, oob_offered: bool = True) -> None:
+    def __init__(
+        self, profile: Profile, *, oob_offered: bool = True, pretty: bool = False
+    ) -> None:
         self._profile = profile
+        self._pretty = pretty
         self._offered = [CAPABILITY_OOB] if oob_offered else []
         self._streamer = JSONStreamer()
         self._inbox: deque[object | JSONParseError] = deque()
@@ -98,7 +103,7 @@ class MonitorSession:
             "qemu": {"major": major, "minor": minor, "micro": micro},
             "package": self._profile.package,
         }
-        return _line({"QMP": {"version": version, "capabilities": list(self._offered)}})
+        return self._line({"QMP": {"version": version, "capabilities": list(self._offered)}})
 
     def receive_data(self, data: bytes) -> None:
         """Take bytes from the client; any slice of the stream will do.
@@ -123,10 +128,12 @@ class MonitorSession:
             return None
         message = self._inbox.popleft()
         if isinstance(message, JSONParseError):
-            return _error_line(GenericError.error_class, message.desc, NO_ID)
+            return self._error_line(GenericError.error_class, message.desc, NO_ID)
         if not isinstance(message, dict):
             # qapi/qmp-dispatch.c qmp_dispatch()
-            return _error_line(GenericError.error_class, "QMP input must be a JSON object", NO_ID)
+            return self._error_line(
+                GenericError.error_class, "QMP input must be a JSON object", NO_ID
+            )
         request_id = message.get("id", NO_ID)
         try:
             return self._check_obj(message, request_id)
@@ -163,7 +170,7 @@ class MonitorSession:
         response: dict[str, object] = {"return": {} if result is None else result}
         if request.id is not NO_ID:
             response["id"] = request.id
-        return _line(response)
+        return self._line(response)
 
     def error_reply(self, request: Request, error: QMPError) -> bytes:
         """The error response to ``request``: ``{"id": ..., "error": ...}``.
@@ -189,13 +196,13 @@ class MonitorSession:
         }
         if data is not None:
             message["data"] = data
-        return _line(message)
+        return self._line(message)
 
     def _error_reply(self, request_id: object, error: QMPError) -> bytes:
         desc = error.desc
         if self._negotiating and error.error_class == CommandNotFound.error_class:
             desc = EXPECTING_NEGOTIATION
-        return _error_line(error.error_class, desc, request_id)
+        return self._error_line(error.error_class, desc, request_id)
 
     def _check_obj(self, message: dict[str, object], request_id: object) -> Request:
         """qmp_dispatch_check_obj(): the members of a request object.
@@ -227,14 +234,14 @@ class MonitorSession:
         assert isinstance(command, str) and isinstance(arguments, dict)
         return Request(request_id, command, arguments, oob=exec_key == "exec-oob")
 
+    def _line(self, message: dict[str, object]) -> bytes:
+        # monitor_puts() turns every "\n" into "\r\n"; JSON strings never
+        # hold a raw newline, so only the pretty form's line breaks change.
+        return encode(message, self._pretty).replace(b"\n", LINE_END) + LINE_END
 
-def _line(message: dict[str, object]) -> bytes:
-    return encode(message) + LINE_END
-
-
-def _error_line(error_class: str, desc: str, request_id: object) -> bytes:
-    """qmp_error_response(), plus the ``id`` that qmp_dispatch() adds."""
-    response: dict[str, object] = {"error": {"class": error_class, "desc": desc}}
-    if request_id is not NO_ID:
-        response["id"] = request_id
-    return _line(response)
+    def _error_line(self, error_class: str, desc: str, request_id: object) -> bytes:
+        """qmp_error_response(), plus the ``id`` that qmp_dispatch() adds."""
+        response: dict[str, object] = {"error": {"class": error_class, "desc": desc}}
+        if request_id is not NO_ID:
+            response["id"] = request_id
+        return self._line(response)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -94,6 +95,9 @@ class Scenario:
     steps: tuple[Step, ...] = ()
     #: Send qmp_capabilities first (and record its reply like any step).
     negotiate: bool = True
+    #: Talk to a pretty-printing monitor (-qmp-pretty); messages are then
+    #: recorded as their exact text, line breaks and indentation included.
+    pretty: bool = False
 
 
 @dataclass
@@ -113,6 +117,17 @@ class _Monitor:
         self.sock = sock
         self.buf = b""
         self.eof = False
+
+    def read_message(self, timeout: float, pretty: bool) -> bytes | None:
+        """One message: a line, or a pretty one up to its closing ``}`` line."""
+        if not pretty:
+            return self.read_line(timeout)
+        lines = []
+        while (line := self.read_line(timeout)) is not None:
+            lines.append(line)
+            if line == b"}\r\n":
+                return b"".join(lines)
+        return None
 
     def read_line(self, timeout: float) -> bytes | None:
         deadline = time.monotonic() + timeout
@@ -150,29 +165,36 @@ def _wait_for_socket(path: str, proc: subprocess.Popen[bytes]) -> socket.socket 
     raise TimeoutError(f"no monitor socket at {path}")
 
 
-def _parse(line: bytes) -> object:
+def _parse(line: bytes, pretty: bool = False) -> object:
     try:
-        return json.loads(line)
+        message = json.loads(line)
     except ValueError:
         return {"<unparsable>": line.decode("utf-8", "replace")}
+    if pretty:
+        # Keep the exact text; only an event's timestamp is volatile.
+        text = line.decode()
+        if isinstance(message, dict) and "timestamp" in message:
+            text = re.sub(r'("seconds": |"microseconds": )\d+', r"\g<1>0", text)
+        return {"<pretty>": text, "event": message.get("event")}
+    return message
 
 
-def _exchange(mon: _Monitor, step: Step) -> list[object]:
+def _exchange(mon: _Monitor, step: Step, pretty: bool) -> list[object]:
     mon.sock.sendall(step.send)
     got: list[object] = []
     replies = 0
     while replies < step.replies:
-        line = mon.read_line(REPLY_TIMEOUT)
+        line = mon.read_message(REPLY_TIMEOUT, pretty)
         if line is None:
             got.append("<EOF>" if mon.eof else "<TIMEOUT>")
             return got
-        msg = _parse(line)
+        msg = _parse(line, pretty)
         got.append(msg)
-        if not (isinstance(msg, dict) and "event" in msg):
+        if not (isinstance(msg, dict) and msg.get("event")):
             replies += 1
     if step.replies == 0:
-        while (line := mon.read_line(SETTLE_TIME)) is not None:
-            got.append(_parse(line))
+        while (line := mon.read_message(SETTLE_TIME, pretty)) is not None:
+            got.append(_parse(line, pretty))
     return got
 
 
@@ -182,7 +204,8 @@ def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
         sock_path = os.path.join(tmp, "qmp.sock")
         argv = [*command, *BASE_ARGS, *scenario.args]
         if scenario.steps or scenario.negotiate:
-            argv += ["-qmp", f"unix:{sock_path},server=on,wait=off"]
+            qmp_option = "-qmp-pretty" if scenario.pretty else "-qmp"
+            argv += [qmp_option, f"unix:{sock_path},server=on,wait=off"]
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -192,7 +215,7 @@ def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
         )
         t = Transcript()
         try:
-            sock = _wait_for_socket(sock_path, proc) if "-qmp" in argv else None
+            sock = _wait_for_socket(sock_path, proc) if sock_path in argv[-1] else None
             if sock is not None:
                 with sock:
                     _play(_Monitor(sock), scenario, t)
@@ -200,7 +223,7 @@ def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
             if proc.poll() is None:
                 # Without a monitor the scenario is a command line that must
                 # fail: give it all the time it needs to say so.
-                grace = EXIT_GRACE if "-qmp" in argv else START_TIMEOUT
+                grace = EXIT_GRACE if sock_path in argv[-1] else START_TIMEOUT
                 try:
                     proc.wait(timeout=grace)
                 except subprocess.TimeoutExpired:
@@ -216,15 +239,15 @@ def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
 
 
 def _play(mon: _Monitor, scenario: Scenario, t: Transcript) -> None:
-    line = mon.read_line(START_TIMEOUT)
+    line = mon.read_message(START_TIMEOUT, scenario.pretty)
     if line is None:
         return
-    t.greeting = _parse(line)
+    t.greeting = _parse(line, scenario.pretty)
     steps = scenario.steps
     if scenario.negotiate:
         steps = (qmp("qmp_capabilities"), *steps)
     for step in steps:
-        t.exchanges.append(_exchange(mon, step))
+        t.exchanges.append(_exchange(mon, step, scenario.pretty))
         if mon.eof:
             break
 
@@ -257,6 +280,15 @@ def _prog_free(line: str) -> str:
     return line
 
 
+def _keep_order(value: object) -> object:
+    """Dicts as lists of (key, value): QEMU's key order must match too."""
+    if isinstance(value, dict):
+        return [(k, _keep_order(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [_keep_order(v) for v in value]
+    return value
+
+
 def _sorted_return(msg: object) -> object:
     if isinstance(msg, dict) and isinstance(msg.get("return"), list):
         items = msg["return"]
@@ -269,6 +301,9 @@ def normalise(t: Transcript, scenario: Scenario) -> dict[str, object]:
     greeting = t.greeting
     if isinstance(greeting, dict) and "QMP" in greeting:
         greeting = {"QMP": {**greeting["QMP"], "version": "<VERSION>"}}
+    elif isinstance(greeting, dict) and "<pretty>" in greeting:
+        text = re.sub(r'"package": "[^"]*"', '"package": ""', str(greeting["<pretty>"]))
+        greeting = {"<pretty>": text}
     steps = scenario.steps
     if scenario.negotiate:
         steps = (qmp("qmp_capabilities"), *steps)
@@ -281,9 +316,9 @@ def normalise(t: Transcript, scenario: Scenario) -> dict[str, object]:
         msgs = [_normalise_value(m) for m in got]
         if step.unordered:
             msgs = [_sorted_return(m) for m in msgs]
-        exchanges.append(msgs)
+        exchanges.append([_keep_order(m) for m in msgs])
     return {
-        "greeting": greeting,
+        "greeting": _keep_order(greeting),
         "exchanges": exchanges,
         "returncode": t.returncode,
         "stderr": [_prog_free(line) for line in t.stderr],

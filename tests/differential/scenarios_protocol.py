@@ -220,3 +220,18 @@ SCENARIOS: list[Scenario] = [
     ),
     _scenario("quit", qmp("query-status"), qmp("quit", id="bye")),
 ]
+
+SCENARIOS.append(
+    Scenario(
+        "protocol-pretty-monitor",
+        ARGS,
+        (
+            qmp("query-status", id=[1, {}, "x"]),
+            qmp("cont"),
+            qmp("query-hotpluggable-cpus"),
+            qmp("nosuch"),
+            raw("{]\n"),
+        ),
+        pretty=True,
+    )
+)

@@ -356,3 +356,11 @@ _VALUES = st.recursive(
 @given(_VALUES)
 def test_decode_encode_round_trip(value: object) -> None:
     assert decode(encode(value)) == value
+
+
+def test_pretty_form_is_qemus() -> None:
+    # Recorded from a QEMU 7.2 -qmp-pretty monitor (before "\n" -> "\r\n").
+    assert encode({"return": {}, "id": [1, {}, "x"]}, pretty=True) == (
+        b'{\n    "return": {\n    },\n    "id": [\n        1,\n        {\n        },\n'
+        b'        "x"\n    ]\n}'
+    )

@@ -284,3 +284,9 @@ def test_events() -> None:
 
 def test_no_events_while_negotiating() -> None:
     assert session().event("STOP", None, 1, 2) == b""
+
+
+def test_pretty_monitor_breaks_lines_with_crlf() -> None:
+    session = MonitorSession(QEMU_7_2, pretty=True)
+    assert session.greeting().startswith(b'{\r\n    "QMP": {\r\n        "version": {\r\n')
+    assert session.greeting().endswith(b"\r\n    }\r\n}\r\n")
