@@ -283,7 +283,7 @@ class OptsStore:
 
     def find(self, opts_list: QemuOptsList, id: str | None) -> QemuOpts | None:
         """qemu_opts_find."""
-        return next((o for o in self.all(opts_list) if o.id == id), None)
+        return next((o for o in self.groups.get(opts_list.name, ()) if o.id == id), None)
 
     def parse_noisily(
         self,
@@ -304,9 +304,9 @@ class OptsStore:
             HelpRequested: ``help`` in a list with descriptors.
         """
         firstname = opts_list.implied_opt_name if permit_abbrev else None
-        opts = self._create(opts_list, _opts_parse_id(params), location)
+        opts, new = self._create(opts_list, _opts_parse_id(params), location)
         added = self._do_parse(opts_list, _split_items(params, firstname), reporter)
-        if opts not in self.all(opts_list):
+        if new:
             self.groups.setdefault(opts_list.name, []).append(opts)
         opts.opts.extend(added)
         return opts
@@ -317,19 +317,27 @@ class OptsStore:
 
     def create(self, opts_list: QemuOptsList, id: str | None, location: str) -> QemuOpts:
         """qemu_opts_create(list, id, fail_if_exists=1), for groups built in code."""
-        opts = self._create(opts_list, id, location)
-        if opts not in self.all(opts_list):
+        opts, new = self._create(opts_list, id, location)
+        if new:
             self.groups.setdefault(opts_list.name, []).append(opts)
         return opts
 
-    def _create(self, opts_list: QemuOptsList, id: str | None, location: str) -> QemuOpts:
-        """qemu_opts_create: the group to fill, checking the id; stores nothing."""
+    def _create(
+        self, opts_list: QemuOptsList, id: str | None, location: str
+    ) -> tuple[QemuOpts, bool]:
+        """qemu_opts_create: the group to fill, checking the id; stores nothing.
+
+        Returns the group and whether it is new, hence still to be stored:
+        a merging list reuses its one group.
+        """
         if opts_list.merge_lists:
             if id is not None:
                 # util/qemu-option.c qemu_opts_create (QERR_INVALID_PARAMETER)
                 raise GenericError("Invalid parameter 'id'")
             existing = self.find(opts_list, None)
-            return existing or QemuOpts(opts_list, None, location)
+            if existing is not None:
+                return existing, False
+            return QemuOpts(opts_list, None, location), True
         if id is not None:
             if not id_wellformed(id):
                 # util/qemu-option.c qemu_opts_create
@@ -337,7 +345,7 @@ class OptsStore:
             if self.find(opts_list, id) is not None:
                 # util/qemu-option.c qemu_opts_create
                 raise GenericError(f"Duplicate ID '{id}' for {opts_list.name}")
-        return QemuOpts(opts_list, id, location)
+        return QemuOpts(opts_list, id, location), True
 
     @staticmethod
     def _do_parse(

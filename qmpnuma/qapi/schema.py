@@ -265,44 +265,74 @@ class _Expr:
     doc: str | None
 
 
-_TOKEN = re.compile(r"""\s*(?:(?P<punct>[{}\[\],:])|'(?P<str>(?:[^'\\\n]|\\.)*)'|(?P<word>\w+))""")
+#: One step of the lexer: the blanks before it, where lines are counted,
+#: then a comment, a token, the end of the file or a stray character.
+#: Exotic white space (form feed...) is skipped before a token but is not
+#: counted, as the parser has always done.  The whole file is scanned by
+#: this one expression, since stepping through it in Python was most of
+#: the time load_schema() takes.
+_LEXEME = re.compile(
+    r"""(?P<blanks>[ \t\r\n]*)
+    (?: (?P<comment>\#[^\n]*)
+      | \s*(?: (?P<punct>[{}\[\],:]) | '(?P<str>(?:[^'\\\n]|\\.)*)' | (?P<word>\w+) )
+      | (?P<eof>\Z)
+      | (?P<stray>.) )""",
+    re.VERBOSE | re.DOTALL,
+)
+#: A backslash escape in a string: the escaped character stands for itself.
+_ESCAPE = re.compile(r"\\(.)")
+
+#: A token: its kind (punct, str, bool or eof), its text and its line.
+_Token = tuple[str, str, int]
 
 
 class _Parser:
     """Turns one schema file into top-level expressions."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.file = path.name
         self.text = path.read_text(encoding="utf-8")
-        self.pos = 0
         self.line = 1
         #: The lines of the last ``##`` block, and whether it is still open.
         self.pending_doc: list[str] | None = None
         self.doc_open = False
+        self.tokens = self._lex()
 
-    def info(self) -> SourceInfo:
-        return SourceInfo(self.path.name, self.line)
+    def _lex(self) -> Iterator[_Token]:
+        """The file's tokens, then eof for ever.
 
-    def error(self, msg: str) -> SchemaError:
-        return SchemaError(self.info(), msg)
-
-    def _skip_space_and_comments(self) -> None:
-        """Skip blanks and comments, collecting a ``##`` documentation block."""
-        while self.pos < len(self.text):
-            c = self.text[self.pos]
-            if c == "\n":
-                self.line += 1
-                self.pos += 1
-            elif c in " \t\r":
-                self.pos += 1
-            elif c == "#":
-                end = self.text.find("\n", self.pos)
-                end = len(self.text) if end < 0 else end
-                comment = self.text[self.pos : end]
-                self.pos = end
-                self._collect_doc(comment)
+        Comments are read as the parser asks for the token after them, so a
+        ``##`` block attaches to the expression read next.
+        """
+        text = self.text
+        for m in _LEXEME.finditer(text):
+            self.line += text.count("\n", m.start(), m.end("blanks"))
+            kind = m.lastgroup
+            assert kind is not None  # each alternative is a named group
+            if kind == "comment":
+                self._collect_doc(m.group(kind))
+                continue
+            if kind == "eof":
+                break
+            if kind == "stray":
+                raise SchemaError(self.at(self.line), f"stray {m.group(kind)!r}")
+            if kind == "str":
+                string = m.group(kind)
+                # Most strings have no escape: spare them the substitution.
+                yield ("str", _ESCAPE.sub(r"\1", string) if "\\" in string else string, self.line)
+            elif kind == "word":
+                word = m.group(kind)
+                if word not in ("true", "false"):
+                    raise SchemaError(self.at(self.line), f"invalid literal {word!r}")
+                yield ("bool", word, self.line)
             else:
-                return
+                yield ("punct", m.group(kind), self.line)
+        while True:
+            yield ("eof", "", self.line)
+
+    def at(self, line: int) -> SourceInfo:
+        """``file:line``; tokens carry a bare line, as few ever need more."""
+        return SourceInfo(self.file, line)
 
     def _collect_doc(self, comment: str) -> None:
         if comment == "##":
@@ -313,26 +343,8 @@ class _Parser:
         elif self.doc_open and self.pending_doc is not None:
             self.pending_doc.append(comment[2:] if comment.startswith("# ") else comment[1:])
 
-    def _token(self) -> tuple[str, str, SourceInfo]:
-        self._skip_space_and_comments()
-        info = self.info()
-        if self.pos >= len(self.text):
-            return ("eof", "", info)
-        m = _TOKEN.match(self.text, self.pos)
-        if m is None or m.end() == self.pos:
-            raise self.error(f"stray {self.text[self.pos]!r}")
-        self.pos = m.end()
-        if m.group("punct"):
-            return ("punct", m.group("punct"), info)
-        if m.group("str") is not None:
-            return ("str", re.sub(r"\\(.)", r"\1", m.group("str")), info)
-        word = m.group("word")
-        if word not in ("true", "false"):
-            raise SchemaError(info, f"invalid literal {word!r}")
-        return ("bool", word, info)
-
-    def _value(self, tok: tuple[str, str, SourceInfo]) -> object:
-        kind, text, info = tok
+    def _value(self, tok: _Token) -> object:
+        kind, text, line = tok
         if kind == "str":
             return text
         if kind == "bool":
@@ -341,53 +353,53 @@ class _Parser:
             return self._object()
         if (kind, text) == ("punct", "["):
             return self._array()
-        raise SchemaError(info, f"expected a value, got {text or 'end of file'!r}")
+        raise SchemaError(self.at(line), f"expected a value, got {text or 'end of file'!r}")
 
     def _object(self) -> dict[str, object]:
         result: dict[str, object] = {}
-        tok = self._token()
+        tok = next(self.tokens)
         if tok[:2] == ("punct", "}"):
             return result
         while True:
-            kind, key, info = tok
+            kind, key, line = tok
             if kind != "str":
-                raise SchemaError(info, "expected a string key")
+                raise SchemaError(self.at(line), "expected a string key")
             if key in result:
-                raise SchemaError(info, f"duplicate key {key!r}")
-            if self._token()[:2] != ("punct", ":"):
-                raise SchemaError(info, "expected ':'")
-            result[key] = self._value(self._token())
-            tok = self._token()
+                raise SchemaError(self.at(line), f"duplicate key {key!r}")
+            if next(self.tokens)[:2] != ("punct", ":"):
+                raise SchemaError(self.at(line), "expected ':'")
+            result[key] = self._value(next(self.tokens))
+            tok = next(self.tokens)
             if tok[:2] == ("punct", "}"):
                 return result
             if tok[:2] != ("punct", ","):
-                raise SchemaError(tok[2], "expected ',' or '}'")
-            tok = self._token()
+                raise SchemaError(self.at(tok[2]), "expected ',' or '}'")
+            tok = next(self.tokens)
 
     def _array(self) -> list[object]:
         result: list[object] = []
-        tok = self._token()
+        tok = next(self.tokens)
         if tok[:2] == ("punct", "]"):
             return result
         while True:
             result.append(self._value(tok))
-            tok = self._token()
+            tok = next(self.tokens)
             if tok[:2] == ("punct", "]"):
                 return result
             if tok[:2] != ("punct", ","):
-                raise SchemaError(tok[2], "expected ',' or ']'")
-            tok = self._token()
+                raise SchemaError(self.at(tok[2]), "expected ',' or ']'")
+            tok = next(self.tokens)
 
     def expressions(self) -> Iterator[_Expr]:
         while True:
             self.pending_doc = None
-            tok = self._token()
+            tok = next(self.tokens)
             if tok[0] == "eof":
                 return
             doc = "\n".join(self.pending_doc) if self.pending_doc is not None else None
             if tok[:2] != ("punct", "{"):
-                raise SchemaError(tok[2], "expected '{' at top level")
-            yield _Expr(self._object(), tok[2], doc)
+                raise SchemaError(self.at(tok[2]), "expected '{' at top level")
+            yield _Expr(self._object(), self.at(tok[2]), doc)
 
 
 # ---------------------------------------------------------------------------

@@ -4,11 +4,13 @@ QEMU's counterparts: the generated qmp_marshal_<command>() functions,
 which run the QObject input visitor (qapi/qobject-input-visitor.c) and the
 range and enum checks of qapi/qapi-visit-core.c over the arguments.
 
-Each command's argument type becomes one JSON Schema (Draft 2020-12)
-built at load time.  Every schema node that can fail carries, next to the
-keyword, the QEMU message it stands for (the ``x-qapi`` annotation, a
-template per keyword).  QEMU stops at the first error of its walk, so of
-all the errors jsonschema finds we report the one QEMU meets first:
+Each command's argument type becomes one JSON Schema (Draft 2020-12),
+built when the command is first validated: a session uses a handful of
+the commands, and start-up need not pay for the others.  Every schema
+node that can fail carries, next to the keyword, the QEMU message it
+stands for (the ``x-qapi`` annotation, a template per keyword).  QEMU
+stops at the first error of its walk, so of all the errors jsonschema
+finds we report the one QEMU meets first:
 
 * members are visited in schema order, base members first, then the
   members of the union variant that the discriminator selects;
@@ -50,7 +52,7 @@ __all__ = [
     "validate_arguments",
     "convert_value",
     "argument_schema",
-    "command_validators",
+    "command_validator",
     "QAPIValidator",
 ]
 
@@ -233,13 +235,16 @@ def argument_schema(schema: Schema, type_name: str) -> dict[str, object]:
     return {"$schema": Draft202012Validator.META_SCHEMA["$id"], **root, "$defs": builder.defs}
 
 
-@functools.lru_cache(maxsize=8)
-def command_validators(schema: Schema) -> Mapping[str, Any]:
-    """One validator per command, built once per schema."""
-    return {
-        name: QAPIValidator(argument_schema(schema, cmd.arg_type or EMPTY_OBJECT))
-        for name, cmd in schema.commands.items()
-    }
+#: Validators kept: every command of a few schemas (the default schema has
+#: a few dozen commands; tests load others).
+_VALIDATOR_CACHE_SIZE = 1024
+
+
+@functools.lru_cache(maxsize=_VALIDATOR_CACHE_SIZE)
+def command_validator(schema: Schema, command_name: str) -> Any:
+    """The validator of one command's arguments, built on first use."""
+    command = schema.commands[command_name]
+    return QAPIValidator(argument_schema(schema, command.arg_type or EMPTY_OBJECT))
 
 
 # ---------------------------------------------------------------------------
@@ -379,7 +384,7 @@ def validate_arguments(
     """
     command = schema.commands[command_name]
     root = command.arg_type or EMPTY_OBJECT
-    errors = list(command_validators(schema)[command_name].iter_errors(arguments))
+    errors = list(command_validator(schema, command_name).iter_errors(arguments))
     if errors:
         raise GenericError(_first_error(schema, root, arguments, errors))
     converted = convert_value(schema, root, arguments)

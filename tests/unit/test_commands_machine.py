@@ -116,19 +116,20 @@ def test_numa_text_without_nodes() -> None:
 def test_memdev_and_hmp() -> None:
     ctx = two_node_machine()
     memdevs = qmp_query_memdev(ctx, {})
+    # QEMU's order for m0, m1: the reverse of QOM's GHashTable walk.
     assert memdevs == [
-        {"id": "m0", "size": 512 * MiB, "merge": True, "dump": True, "prealloc": False,
-         "share": False, "reserve": True, "host-nodes": [0], "policy": "bind"},
         {"id": "m1", "size": 512 * MiB, "merge": True, "dump": True, "prealloc": False,
          "share": True, "reserve": True, "host-nodes": [], "policy": "default"},
+        {"id": "m0", "size": 512 * MiB, "merge": True, "dump": True, "prealloc": False,
+         "share": False, "reserve": True, "host-nodes": [0], "policy": "bind"},
     ]  # fmt: skip
     assert INFO_COMMANDS["memdev"](ctx) == (
-        "memory backend: m0\n  size:  536870912\n  merge: true\n  dump: true\n"
-        "  prealloc: false\n  share: false\n  reserve: true\n  policy: bind\n"
-        "  host nodes: 0\n"
         "memory backend: m1\n  size:  536870912\n  merge: true\n  dump: true\n"
         "  prealloc: false\n  share: true\n  reserve: true\n  policy: default\n"
-        "  host nodes: \n\n"
+        "  host nodes: \n"
+        "memory backend: m0\n  size:  536870912\n  merge: true\n  dump: true\n"
+        "  prealloc: false\n  share: false\n  reserve: true\n  policy: bind\n"
+        "  host nodes: 0\n\n"
     )
 
 

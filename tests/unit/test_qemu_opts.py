@@ -100,6 +100,15 @@ def test_merge_lists_collect_and_refuse_ids() -> None:
     assert error(MEMORY_OPTS, "1G,id=x").desc == "Invalid parameter 'id'"
 
 
+def test_each_occurrence_of_a_list_that_does_not_merge_is_a_group() -> None:
+    # Even when typed alike: the groups are told apart by identity, not value.
+    store = OptsStore()
+    first, _ = parse(NUMA_OPTS, "", store)
+    second, _ = parse(NUMA_OPTS, "", store)
+    assert first is not second
+    assert len(store.all(NUMA_OPTS)) == 2
+
+
 def test_typed_options() -> None:
     assert error(MEMORY_OPTS, "1G,foo=1").desc == "Invalid parameter 'foo'"
     assert error(MEMORY_OPTS, "1G,slots=x").desc == "Parameter 'slots' expects a number"
