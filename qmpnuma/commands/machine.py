@@ -58,9 +58,14 @@ def qmp_query_hotpluggable_cpus(ctx: CommandContext, args: dict[str, object]) ->
     return result
 
 
-def cpu_thread_id(index: int) -> int:
-    """A stable stand-in for the vCPU thread's host TID (one per CPU)."""
-    return os.getpid() + 1 + index
+def cpu_thread_id() -> int:
+    """The host TID reported for a vCPU thread: the daemon's own main thread.
+
+    Management software pins these threads and moves them between cgroups
+    (libvirt does at start-up), so the number must be a thread of ours: any
+    other would make it act on a stranger's process.
+    """
+    return os.getpid()
 
 
 def qmp_query_cpus_fast(ctx: CommandContext, args: dict[str, object]) -> object:
@@ -71,7 +76,7 @@ def qmp_query_cpus_fast(ctx: CommandContext, args: dict[str, object]) -> object:
             {
                 "cpu-index": slot.index,
                 "qom-path": slot.qom_path,
-                "thread-id": cpu_thread_id(slot.index),
+                "thread-id": cpu_thread_id(),
                 "props": _props(slot),
                 "target": SYS_EMU_TARGET,
             }

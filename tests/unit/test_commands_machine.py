@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from qmpnuma.commands.context import CommandContext
@@ -85,7 +87,9 @@ def test_cpus_fast() -> None:
     first = result[0]
     assert list(first) == ["cpu-index", "qom-path", "thread-id", "props", "target"]
     assert first["props"] == {"node-id": 0, "socket-id": 0, "core-id": 0, "thread-id": 0}
-    assert first["target"] == "x86_64" and result[1]["thread-id"] != first["thread-id"]
+    assert first["target"] == "x86_64" and result[1]["thread-id"] == first["thread-id"]
+    # Only a thread of ours may be handed out: clients pin and move it.
+    assert first["thread-id"] == os.getpid()
 
 
 NUMA_TEXT = (
