@@ -40,8 +40,9 @@ def _program_name() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     prog = _program_name()
-    # Monitor sockets exist from option parsing on, so a client may signal us
-    # before trio listens for signals: hold them until it does.
+    # Shutdown signals are taken synchronously by _watch_signals, and a
+    # client may send one as soon as the monitor sockets exist, during
+    # option parsing: block them for good from the start.
     signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING_SIGNALS)
     default = not args
     reporter = CliReporter(prog, sys.stderr)
@@ -109,13 +110,33 @@ async def _serve(
 
 
 async def _watch_signals(server: MachineServer, prog: str) -> None:
-    with trio.open_signal_receiver(*TERMINATING_SIGNALS) as signals:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, TERMINATING_SIGNALS)
-        async for signum in signals:
-            # QEMU also names the sender's pid, which trio does not tell us.
-            print(f"{prog}: terminating on signal {signum}", file=sys.stderr, flush=True)
-            server.stop("host-signal")
-            return
+    # sigwaitinfo() tells who sent the signal, which QEMU names; the signals
+    # stay blocked in every thread, so only this wait receives them.
+    info = await trio.to_thread.run_sync(
+        signal.sigwaitinfo, TERMINATING_SIGNALS, abandon_on_cancel=True
+    )
+    print(f"{prog}: {_terminating_message(info)}", file=sys.stderr, flush=True)
+    server.stop("host-signal")
+
+
+def _terminating_message(info: signal.struct_siginfo) -> str:
+    """softmmu/runstate.c main_loop_should_exit's text for a shutdown signal."""
+    if info.si_pid == 0:
+        # A terminal's ^C: QEMU avoids naming a sender it does not know.
+        return f"terminating on signal {info.si_signo}"
+    return (
+        f"terminating on signal {info.si_signo} from pid {info.si_pid} "
+        f"({_process_name(info.si_pid)})"
+    )
+
+
+def _process_name(pid: int) -> str:
+    """util/oslib-posix.c qemu_get_pid_name: argv[0] from /proc."""
+    try:
+        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0]
+    except OSError:
+        return "<unknown process>"
+    return argv0.decode(errors="replace") or "<unknown process>"
 
 
 @contextlib.contextmanager
