@@ -18,7 +18,7 @@ import trio
 
 from qmpnuma.chardev import ChardevSockets
 from qmpnuma.cli.driver import DEFAULT_ARGV, CliError, CliReporter, LaunchConfig, configure
-from qmpnuma.cli.monitors import MonitorMode
+from qmpnuma.cli.monitors import ChardevSpec, MonitorMode
 from qmpnuma.machine.phase import Phase
 from qmpnuma.machine.runstate import VM, RunState
 from qmpnuma.profile import DEFAULT_PROFILE
@@ -89,11 +89,18 @@ async def _run(
     async with trio.open_nursery() as nursery:
         await nursery.start(_serve, server, endpoints, prog)
         if default:
-            where = ", ".join(monitor.chardev.describe() for monitor in config.monitors)
+            where = ", ".join(_address(monitor.chardev) for monitor in config.monitors)
             print(f"{prog}: default machine ready; QMP on {where}", flush=True)
         if ready_fd is not None:
             _detach(ready_fd)
     return server.exit_status
+
+
+def _address(chardev: ChardevSpec) -> str:
+    """Where a client connects, spelled as -qmp takes it."""
+    if chardev.path is not None:
+        return f"unix:{os.path.abspath(chardev.path)}"
+    return chardev.describe()
 
 
 async def _serve(
