@@ -12,6 +12,7 @@ g_str_hash, open addressing with quadratic probing, in-place resizes).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 
 __all__ = ["qdict_order", "ghash_first", "first_unexpected", "GStrHashSet"]
@@ -31,6 +32,12 @@ def _tdb_hash(key: str) -> int:
 _QDICT_BUCKETS = 512
 
 
+#: Distinct key sequences whose order is remembered.  Replies are built from
+#: a few dozen schema types, so their key sequences repeat: a reply listing
+#: 255 CPUs orders the same four props keys 255 times.
+_QDICT_ORDER_CACHE = 4096
+
+
 def qdict_order(keys: Iterable[str]) -> list[str]:
     """The order in which QEMU iterates a QDict built by inserting ``keys``.
 
@@ -38,8 +45,13 @@ def qdict_order(keys: Iterable[str]) -> list[str]:
     qdict_put() adds a key at the head of its bucket: inside a bucket, the
     last inserted comes first.
     """
+    return list(_qdict_order(tuple(keys)))
+
+
+@functools.lru_cache(maxsize=_QDICT_ORDER_CACHE)
+def _qdict_order(keys: tuple[str, ...]) -> tuple[str, ...]:
     index = {k: i for i, k in enumerate(keys)}
-    return sorted(index, key=lambda k: (_tdb_hash(k) % _QDICT_BUCKETS, -index[k]))
+    return tuple(sorted(index, key=lambda k: (_tdb_hash(k) % _QDICT_BUCKETS, -index[k])))
 
 
 #: glib/ghash.c prime_mod, indexed by the table's shift.
