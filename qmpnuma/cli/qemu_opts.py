@@ -136,9 +136,6 @@ class QemuOpts:
         opt = self.find(name)
         return opt.text if opt else None
 
-    def get_all(self, name: str) -> list[str]:
-        return [o.text for o in self.opts if o.name == name]
-
     def get_bool(self, name: str, default: bool) -> bool:
         """qemu_opt_get_bool on a BOOL descriptor."""
         opt = self.find(name)

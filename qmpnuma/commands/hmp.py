@@ -17,26 +17,24 @@ from qmpnuma.errors import GenericError
 
 __all__ = ["qmp_human_monitor_command", "HmpCommand", "COMMANDS", "INFO_COMMANDS"]
 
-#: Formats a command's output from its argument (None: none given).
-HmpHandler = Callable[[CommandContext, "str | None"], str]
+#: Formats a command's output.
+HmpHandler = Callable[[CommandContext], str]
+#: C isspace() in the C locale (qemu_isspace), which HMP's parser uses.
+HMP_SPACE = " \t\n\v\f\r"
 
 
 @dataclass(frozen=True)
 class HmpCommand:
-    """One entry of QEMU's hmp-commands*.hx tables."""
+    """One entry of QEMU's hmp-commands*.hx tables; none takes arguments."""
 
     #: Name and aliases as QEMU spells them: ``cont|c``.
     name: str
     handler: HmpHandler
-    #: Takes one optional word (QEMU's ``s?``); otherwise no argument at all.
-    takes_argument: bool = False
+    #: The subcommands (``info``'s table), tried when more text follows.
+    sub_table: tuple[HmpCommand, ...] = ()
 
     def matches(self, word: str) -> bool:
         return word in self.name.split("|")
-
-
-def _no_arg(fn: Callable[[CommandContext], str]) -> HmpHandler:
-    return lambda ctx, _arg: fn(ctx)
 
 
 def _info_status(ctx: CommandContext) -> str:
@@ -59,7 +57,7 @@ def _info_name(ctx: CommandContext) -> str:
 
 
 #: ``info`` subcommands: (name, help line as ``help info`` prints it, formatter).
-INFO_COMMANDS: dict[str, tuple[str, Callable[[CommandContext], str]]] = {
+INFO_COMMANDS: dict[str, tuple[str, HmpHandler]] = {
     "hotpluggable-cpus": ("Show information about hotpluggable CPUs",
                           MODEL_INFO_COMMANDS["hotpluggable-cpus"]),
     "memdev": ("show memory backends", MODEL_INFO_COMMANDS["memdev"]),
@@ -73,26 +71,16 @@ INFO_COMMANDS: dict[str, tuple[str, Callable[[CommandContext], str]]] = {
     "numa": ("show NUMA information", MODEL_INFO_COMMANDS["numa"]),
     "status": ("show the current VM status (running|paused)", _info_status),
     "version": ("show the version of QEMU", _info_version),
-}
+}  # fmt: skip
 
 
-def _info_help() -> str:
+def _info_help(ctx: CommandContext) -> str:
+    # ``info`` alone lists its subcommands.
     return "".join(f"info {name}  -- {help}\n" for name, (help, _) in INFO_COMMANDS.items())
 
 
-def _info(ctx: CommandContext, arg: str | None) -> str:
-    if arg is None:
-        return _info_help()
-    name, _, rest = arg.strip().partition(" ")
-    if name not in INFO_COMMANDS:
-        return f"unknown command: 'info {name}'\n"
-    if rest.strip():
-        return _extraneous(name, f"info {name}")
-    return INFO_COMMANDS[name][1](ctx)
-
-
 def _run_qmp(fn: Callable[[CommandContext, dict[str, Any]], None]) -> HmpHandler:
-    def handler(ctx: CommandContext, _arg: str | None) -> str:
+    def handler(ctx: CommandContext) -> str:
         fn(ctx, {})
         return ""
 
@@ -100,32 +88,58 @@ def _run_qmp(fn: Callable[[CommandContext, dict[str, Any]], None]) -> HmpHandler
 
 
 COMMANDS: tuple[HmpCommand, ...] = (
-    HmpCommand("info", _info, takes_argument=True),
-    HmpCommand("stop", _run_qmp(qmp_stop)),
+    HmpCommand(
+        "info",
+        _info_help,
+        tuple(HmpCommand(name, fn) for name, (_, fn) in INFO_COMMANDS.items()),
+    ),
+    HmpCommand("stop|s", _run_qmp(qmp_stop)),
     HmpCommand("cont|c", _run_qmp(qmp_cont)),
     HmpCommand("quit|q", _run_qmp(qmp_quit)),
 )
 
 
-def _extraneous(name: str, full_name: str) -> str:
-    return (
-        f"{name}: extraneous characters at the end of line\n"
-        f'Try "help {full_name}" for more information\n'
-    )
+def _skip_space(line: str, pos: int) -> int:
+    while pos < len(line) and line[pos] in HMP_SPACE:
+        pos += 1
+    return pos
+
+
+def _command_name_end(line: str, start: int) -> int:
+    """monitor/hmp.c get_command_name: a name ends at a space or a ``/``."""
+    end = start
+    while end < len(line) and line[end] != "/" and line[end] not in HMP_SPACE:
+        end += 1
+    return end
 
 
 def _run(ctx: CommandContext, command_line: str) -> str:
-    word, _, rest = command_line.strip().partition(" ")
-    if not word:
+    """monitor/hmp.c handle_hmp_command for commands without arguments.
+
+    Messages quote the line from its very start, spaces included, as
+    QEMU's ``%.*s`` of the command-line pointer does.
+    """
+    pos = _skip_space(command_line, 0)
+    if pos == len(command_line):
         return ""
-    for command in COMMANDS:
-        if command.matches(word):
-            if command.takes_argument:
-                return command.handler(ctx, rest.strip() or None)
-            if rest.strip():
-                return _extraneous(word, word)
-            return command.handler(ctx, None)
-    return f"unknown command: '{word}'\n"
+    table = COMMANDS
+    while True:
+        # monitor_parse_command, which recurses into a sub-table
+        end = _command_name_end(command_line, pos)
+        command = next((c for c in table if c.matches(command_line[pos:end])), None)
+        if command is None:
+            return f"unknown command: '{command_line[:end]}'\n"
+        pos = _skip_space(command_line, end)
+        if not command.sub_table or pos == len(command_line):
+            break
+        table = command.sub_table
+    if pos < len(command_line):
+        # monitor_parse_arguments, then handle_hmp_command's hint
+        return (
+            f"{command.name}: extraneous characters at the end of line\n"
+            f'Try "help {command_line[:pos].rstrip(HMP_SPACE)}" for more information\n'
+        )
+    return command.handler(ctx)
 
 
 def _check_cpu_index(ctx: CommandContext, cpu_index: int) -> None:

@@ -43,8 +43,9 @@ def qmp_query_hotpluggable_cpus(ctx: CommandContext, args: dict[str, object]) ->
         GenericError: the machine has no hotpluggable CPUs (``none``).
     """
     machine = _machine(ctx)
-    if not machine.possible_cpus:
-        raise GenericError("machine does not support hot-plugging CPUs")
+    if not machine.mc.has_hotpluggable_cpus:
+        # QERR_FEATURE_DISABLED
+        raise GenericError("The feature 'query-hotpluggable-cpus' is not enabled")
     result: list[object] = []
     for slot in reversed(machine.possible_cpus):
         entry: dict[str, object] = {

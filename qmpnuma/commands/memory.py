@@ -61,10 +61,10 @@ def qmp_query_acpi_ospm_status(ctx: CommandContext, args: dict[str, object]) -> 
     """The ACPI OST status of every DIMM slot (all empty, status 0).
 
     Raises:
-        GenericError: the machine has no ACPI device (``none``).
+        GenericError: the machine has no ACPI device (``none``, pc with acpi=off).
     """
     machine = ctx.vm.machine
-    if machine.mc.family == "none":
+    if not machine.has_acpi_device:
         raise GenericError("command is not supported, missing ACPI device")
     # acpi_memory_hotplug_init makes one ACPI slot per -m slots.
     return [

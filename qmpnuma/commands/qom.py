@@ -33,12 +33,12 @@ _BACKEND_PROPS = (
     ("prealloc-context", "link<thread-context>"), ("prealloc", "bool"),
     ("reserve", "bool"), ("host-nodes", "int"), ("merge", "bool"),
 )  # fmt: skip
-#: Type-specific properties, listed after the common ones (7.2 order for memfd).
+#: Type-specific properties, listed after the common ones (7.2 order).
 _BACKEND_TYPE_PROPS = {
     "memory-backend-ram": (),
     "memory-backend-file": (
-        ("mem-path", "string"), ("discard-data", "bool"), ("align", "int"),
-        ("pmem", "bool"), ("readonly", "bool"),
+        ("readonly", "bool"), ("align", "int"), ("pmem", "bool"),
+        ("mem-path", "string"), ("discard-data", "bool"),
     ),
     "memory-backend-memfd": (("hugetlb", "bool"), ("seal", "bool"), ("hugetlbsize", "int")),
 }  # fmt: skip
@@ -152,14 +152,8 @@ def _object_node(machine: Machine, obj: MemoryBackend | UserObject) -> QomNode:
 def qom_tree(machine: Machine) -> dict[str, QomNode]:
     """The modelled QOM objects by canonical path."""
     objects = machine.objects
+    root_children = [("machine", f"child<{machine.mc.qom_type}>")]
     tree = {
-        "/": _container(
-            "/", [("objects", "child<container>"), ("machine", f"child<{machine.mc.qom_type}>")]
-        ),
-        OBJECTS_ROOT: _container(
-            # qmp_qom_list prepends: the children come out reversed.
-            OBJECTS_ROOT, [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())]
-        ),
         "/machine": _machine_node(machine),
         "/machine/peripheral": _container("/machine/peripheral", []),
         "/machine/peripheral-anon": _container("/machine/peripheral-anon", []),
@@ -171,8 +165,15 @@ def qom_tree(machine: Machine) -> dict[str, QomNode]:
         tree[slot.qom_path] = _cpu_node(machine, slot)
         unattached.append((slot.qom_path.rsplit("/", 1)[1], f"child<{slot.type}>"))
     tree["/machine/unattached"] = _container("/machine/unattached", unattached)
+    if machine.has_objects_root:
+        root_children.insert(0, ("objects", "child<container>"))
+        tree[OBJECTS_ROOT] = _container(
+            # qmp_qom_list prepends: the children come out reversed.
+            OBJECTS_ROOT, [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())]
+        )
     for ident, obj in objects.items():
         tree[f"{OBJECTS_ROOT}/{ident}"] = _object_node(machine, obj)
+    tree["/"] = _container("/", root_children)
     return tree
 
 
@@ -219,14 +220,13 @@ def qmp_qom_get(ctx: CommandContext, args: dict[str, object]) -> object:
     if name == "type":
         return node.qom_type
     kinds = dict(node.properties)
-    if kinds.get(name, "").startswith("child<"):
+    if name not in kinds:
+        # qom/object.c object_property_find_err
+        raise GenericError(f"Property '{node.qom_type}.{name}' not found")
+    if kinds[name].startswith("child<"):
         # A child property reads as the child's canonical path.
         return f"{node.path.rstrip('/')}/{name}"
-    try:
-        return node.get(name)
-    except KeyError:
-        # qom/object.c object_property_find_err
-        raise GenericError(f"Property '{node.qom_type}.{name}' not found") from None
+    return node.get(name)
 
 
 def qmp_object_add(ctx: CommandContext, args: dict[str, object]) -> None:

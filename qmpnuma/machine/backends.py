@@ -13,7 +13,7 @@ bad values reports the same one QEMU does.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from qmpnuma.cutils import id_wellformed
@@ -33,6 +33,9 @@ __all__ = [
 MEMORY_BACKEND_TYPES = ("memory-backend-ram", "memory-backend-file", "memory-backend-memfd")
 #: include/sysemu/numa.h MAX_NODES bounds host-nodes too (backends/hostmem.c).
 MAX_HOST_NODES = 128
+#: qemu_real_host_page_size() on x86_64 Linux.  A mem-path on hugetlbfs has
+#: its huge page size instead, which the model does not look up.
+HOST_PAGE_SIZE = 4096
 #: qom/object_interfaces.c user_creatable_add_type hint for a bad id.
 ID_HINT = "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter."
 
@@ -146,6 +149,17 @@ def _memory_complete(
     if qom_type == "memory-backend-file" and not props.get("mem-path"):
         # file_backend_memory_alloc
         raise GenericError("mem-path property not set")
+    if qom_type == "memory-backend-file":
+        _check_file_align(_as_int(props.get("align", 0)))
+    if qom_type == "memory-backend-memfd" and not props.get("hugetlb"):
+        # softmmu/physmem.c qemu_ram_alloc_from_fd: the memfd has the size
+        # asked for, the RAM block that size rounded up to a page.
+        size = _as_int(props["size"])
+        block = -(-size // HOST_PAGE_SIZE) * HOST_PAGE_SIZE
+        if size < block:
+            raise GenericError(
+                f"backing store size 0x{size:x} does not match 'size' option 0x{block:x}"
+            )
     nodes = props.get("host-nodes", [])
     assert isinstance(nodes, list)
     policy = props.get("policy", "default")
@@ -161,17 +175,29 @@ def _memory_complete(
         raise GenericError("cannot bind memory to host NUMA nodes: Invalid argument")
 
 
+def _check_file_align(align: int) -> None:
+    """softmmu/physmem.c file_ram_alloc: the ``align`` property's checks."""
+    if align % HOST_PAGE_SIZE:
+        raise GenericError(
+            f"alignment 0x{align:x} must be multiples of page size 0x{HOST_PAGE_SIZE:x}"
+        )
+    if align & (align - 1):
+        raise GenericError(f"alignment 0x{align:x} must be a power of two")
+
+
 def user_creatable_add_type(
     qom_type: str,
     props: Mapping[str, object],
-    existing_ids: Collection[str],
+    objects_root: Callable[[], Collection[str]],
     defaults: BackendDefaults,
     host_numa_nodes: Collection[int],
 ) -> MemoryBackend | UserObject:
     """Create an object as qom/object_interfaces.c user_creatable_add_type does.
 
-    ``props`` holds the QAPI members given, ``id`` included.  Nothing is
-    registered here: the caller adds the returned object to /objects.
+    ``props`` holds the QAPI members given, ``id`` included.
+    ``objects_root`` is object_get_objects_root(): the ids under /objects,
+    called once the property setters succeed (QEMU makes the container
+    then).  Nothing is registered here: the caller adds the returned object.
 
     Raises:
         GenericError: QEMU's id, property-setter and completion texts.
@@ -183,7 +209,7 @@ def user_creatable_add_type(
     settable = {k: v for k, v in props.items() if k != "id"}
     if qom_type in MEMORY_BACKEND_TYPES:
         _check_setters(qom_type, settable)
-    if ident in existing_ids:
+    if ident in objects_root():
         # object_property_try_add_child on the /objects container
         raise GenericError(
             f"attempt to add duplicate property '{ident}' to object (type 'container')"

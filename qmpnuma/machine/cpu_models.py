@@ -7,6 +7,8 @@ which is what query-hotpluggable-cpus reports as ``type``.
 
 from __future__ import annotations
 
+import re
+
 from qmpnuma.errors import GenericError
 
 __all__ = [
@@ -16,6 +18,8 @@ __all__ = [
     "cpu_model_name",
     "cpu_type_for_model",
     "is_amd_model",
+    "TCG_PHYS_ADDR_BITS",
+    "x86_cpu_phys_bits",
 ]
 
 X86_CPU_MODELS = frozenset((
@@ -50,8 +54,14 @@ X86_CPU_MODELS = frozenset((
 #: Needs a hardware accelerator; we emulate TCG only.
 HOST_MODEL = "host"
 #: Models whose CPUID vendor is AMD (under TCG ``max`` is too): QEMU warns
-#: about their hyperthreading (target/i386/cpu.c x86_cpu_realizefn).
+#: about their hyperthreading (target/i386/cpu.c x86_cpu_realizefn) and
+#: moves their RAM above 1 TiB (hw/i386/pc.c pc_memory_init).
 _AMD_FAMILIES = ("qemu64", "max", "athlon", "phenom", "Opteron_G", "EPYC")
+#: target/i386/cpu.h: the physical address width of every 64-bit CPU under TCG.
+TCG_PHYS_ADDR_BITS = 40
+#: Models without long mode (versions stripped), and those of them with PSE36.
+_PSE36_MODELS = frozenset(("athlon", "kvm32", "pentium2", "pentium3"))
+_NO_LM_MODELS = _PSE36_MODELS | {"486", "base", "coreduo", "n270", "pentium", "qemu32"}
 #: target/i386/cpu.h X86_CPU_TYPE_SUFFIX for qemu-system-x86_64.
 X86_CPU_TYPE_SUFFIX = "-x86_64-cpu"
 
@@ -62,7 +72,20 @@ def cpu_model_name(option: str) -> str:
 
 
 def is_amd_model(model: str) -> bool:
+    """IS_AMD_CPU for a model's CPUID vendor."""
     return model.startswith(_AMD_FAMILIES)
+
+
+def x86_cpu_phys_bits(model: str) -> int:
+    """X86CPU::phys_bits under TCG (target/i386/cpu.c x86_cpu_realizefn, 7.2).
+
+    32-bit models get 36 bits with PSE36 and 32 without; the ``phys-bits``
+    feature flag is not modelled (see cpu_type_for_model).
+    """
+    name = re.sub(r"-v[0-9]+$", "", model)
+    if name not in _NO_LM_MODELS:
+        return TCG_PHYS_ADDR_BITS
+    return 36 if name in _PSE36_MODELS else 32
 
 
 def cpu_type_for_model(option: str) -> str:

@@ -18,7 +18,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
-from qmpnuma.cutils import qapi_bool_parse
+from qmpnuma.cutils import (
+    StrtoxError,
+    qapi_bool_parse,
+    qemu_strtoi64,
+    qemu_strtosz,
+    qemu_strtou64,
+)
 from qmpnuma.errors import GenericError, Reporter
 from qmpnuma.hashorder import GStrHashSet
 from qmpnuma.machine.backends import (
@@ -33,6 +39,7 @@ from qmpnuma.machine.cpu_models import (
     X86_CPU_TYPE_SUFFIX,
     cpu_type_for_model,
     is_amd_model,
+    x86_cpu_phys_bits,
 )
 from qmpnuma.machine.machine_types import MachineClass
 from qmpnuma.machine.memory import (
@@ -84,6 +91,19 @@ _PC_OTHER_STR = (
     "max-fw-size", "max-ram-below-4g", "smbios-entry-point-type", "nvdimm-persistence",
     "pcspk-audiodev",
 )  # fmt: skip
+#: The values QEMU's keyval visitor accepts for the enum-typed ones of those.
+_ON_OFF_AUTO = ("on", "off", "auto")
+_OTHER_ENUMS = {
+    "smm": _ON_OFF_AUTO, "acpi": _ON_OFF_AUTO, "pit": _ON_OFF_AUTO, "pic": _ON_OFF_AUTO,
+    "vmport": _ON_OFF_AUTO, "smbios-entry-point-type": ("32", "64"),
+}  # fmt: skip
+_OTHER_SIZES = ("max-ram-below-4g", "max-fw-size")
+_OTHER_UINT64 = ("bus-lock-ratelimit",)
+_OTHER_INT64 = ("phandle-start",)
+#: hw/i386/pc.c and x86.c property setters: their limits.
+MAX_RAM_BELOW_4G = 4 << 30
+MAX_FW_SIZE = 16 << 20
+OEM_ID_SIZES = {"x-oem-id": 6, "x-oem-table-id": 8}
 #: Properties every machine type has (hw/core/machine.c machine_class_init).
 _GENERIC_BOOL = ("mem-merge", "dump-guest-core", "graphics", "suppress-vmdesc")
 _GENERIC_STR = (
@@ -96,6 +116,42 @@ MAX_XAPIC_ID_LIMIT = 255
 #: it, so CPU i > 0 gets /machine/unattached/device[i + 1].
 _VAPIC_DEVICES = 1
 
+
+def _check_other_property(name: str, value: str) -> None:
+    """The keyval visitor's typing and the setters' limits of an unmodelled property.
+
+    Raises:
+        GenericError: QEMU's visitor and setter texts.
+    """
+    number = 0
+    try:
+        if name in _OTHER_SIZES:
+            number = qemu_strtosz(value)
+        elif name in _OTHER_UINT64:
+            number = qemu_strtou64(value)
+        elif name in _OTHER_INT64:
+            number = qemu_strtoi64(value)
+    except StrtoxError as e:
+        # qapi/qobject-input-visitor.c qobject_input_type_*_keyval
+        expected = "size" if name in _OTHER_SIZES else "integer"
+        raise GenericError(f"Parameter '{name}' expects {expected}") from e
+    if name in _OTHER_ENUMS and value not in _OTHER_ENUMS[name]:
+        raise GenericError(f"Parameter '{name}' does not accept value '{value}'")
+    if name == "max-ram-below-4g" and number > MAX_RAM_BELOW_4G:
+        raise GenericError(
+            f"Machine option 'max-ram-below-4g={number}' expects size less than or equal to 4G"
+        )
+    if name == "max-fw-size" and number > MAX_FW_SIZE:
+        # Sic: "firwmare", "intermittentstability".
+        raise GenericError(
+            f"User specified max allowed firmware size {number} is greater than 16MiB. "
+            "If combined firwmare size exceeds 16MiB the system may not boot, or "
+            "experience intermittentstability issues."
+        )
+    if name in OEM_ID_SIZES and len(value.encode()) > OEM_ID_SIZES[name]:
+        raise GenericError(
+            f"User specified {name} value is bigger than {OEM_ID_SIZES[name]} bytes in size"
+        )
 
 
 class Machine:
@@ -128,6 +184,8 @@ class Machine:
         self.cpu_type = mc.cpu_type
         self._slots = self._build_slots()
         self._objects: dict[str, MemoryBackend | UserObject] = {}
+        #: QOM makes /objects on first use (object_get_objects_root), not at start.
+        self._objects_root_made = False
         #: The /objects container's children as QOM keeps them (a GHashTable),
         #: whose iteration order QEMU's listings follow.
         self._objects_table = GStrHashSet()
@@ -157,7 +215,7 @@ class Machine:
 
     @property
     def possible_cpus(self) -> list[CpuSlot]:
-        """Every possible CPU in cpu-index order (empty on ``none``)."""
+        """Every possible CPU in cpu-index order (empty on ``none`` without -cpu)."""
         return list(self._slots)
 
     @property
@@ -178,6 +236,27 @@ class Machine:
     def backends(self) -> list[MemoryBackend]:
         """Memory backends in QOM's iteration order."""
         return [o for o in self.objects.values() if isinstance(o, MemoryBackend)]
+
+    @property
+    def has_objects_root(self) -> bool:
+        """Whether the /objects container exists yet."""
+        return self._objects_root_made
+
+    def _objects_root(self) -> Collection[str]:
+        """qom/object.c object_get_objects_root: the ids, making the container."""
+        self._objects_root_made = True
+        return self._objects
+
+    @property
+    def has_acpi_device(self) -> bool:
+        """Whether the board has an ACPI device (hw/i386/pc_piix.c, pc_q35.c).
+
+        pc_init1 creates PIIX4 PM only when ACPI is not turned off; q35's
+        ICH9 LPC always is one; ``none`` has none.
+        """
+        if self.mc.family == "i440fx":
+            return self.properties.get("acpi") != "off"
+        return self.mc.family == "q35"
 
     def is_mapped(self, backend_id: str) -> bool:
         return backend_id in self._mapped
@@ -209,7 +288,7 @@ class Machine:
         """Set one ``-machine name=value`` property (object_property_parse).
 
         Raises:
-            GenericError: unknown property, or a malformed bool.
+            GenericError: unknown property, or a malformed or out-of-range value.
         """
         pc = self.mc.family != "none"
         if name == "memory-backend":
@@ -221,6 +300,7 @@ class Machine:
         elif name in _PC_OTHER_BOOL and (pc or name in _GENERIC_BOOL):
             self.properties[name] = qapi_bool_parse(name, value)
         elif name in _PC_OTHER_STR and (pc or name in _GENERIC_STR):
+            _check_other_property(name, value)
             self.properties[name] = value
         else:
             # qom/object.c object_property_find_err
@@ -275,7 +355,7 @@ class Machine:
             GenericError: QEMU's id, property and completion texts.
         """
         obj = user_creatable_add_type(
-            qom_type, props, self._objects, self._backend_defaults(), self.host_numa_nodes
+            qom_type, props, self._objects_root, self._backend_defaults(), self.host_numa_nodes
         )
         self._objects[obj.id] = obj
         self._objects_table.add(obj.id)
@@ -288,9 +368,9 @@ class Machine:
         Raises:
             GenericError: ``object 'x' not found`` / ``... is in use, can not be deleted``.
         """
-        obj = self._objects.get(ident)
-        if obj is None:
+        if ident not in self._objects_root():
             raise GenericError(f"object '{ident}' not found")
+        obj = self._objects[ident]
         if ident in self._mapped:
             raise GenericError(f"object '{ident}' is in use, can not be deleted")
         del self._objects[ident]
@@ -366,10 +446,18 @@ class Machine:
             self._complete_numa(self.numa, reporter)
         if self.memdev is not None and not self._ram_mapped_by_numa():
             self._consume_memdev(self.memdev)
+        if self.mc.family == "none" and self.cpu_type is not None:
+            # hw/core/null-machine.c creates the -cpu CPU without an APIC id,
+            # which x86_cpu_realizefn refuses.
+            raise GenericError("apic-id property was not initialized properly")
         if self.mc.family != "none":
             # pc_init1 / pc_q35_init: CPUs first, then RAM.
             self._x86_cpus_init(reporter)
-            self.device_memory = pc_memory_init(self.mc, self._mem)
+            assert self.cpu_type is not None
+            model = self.cpu_type.removesuffix(X86_CPU_TYPE_SUFFIX)
+            self.device_memory = pc_memory_init(
+                self.mc, self._mem, phys_bits=x86_cpu_phys_bits(model), amd_cpu=is_amd_model(model)
+            )
         self.phase = Phase.MACHINE_READY
 
     def _ram_mapped_by_numa(self) -> bool:
@@ -388,7 +476,7 @@ class Machine:
         legacy = self.numa is None or self.numa.numa_uses_legacy_mem()
         if mc.default_ram_id is None or not self.ram_size or not legacy:
             return
-        if mc.default_ram_id in self._objects:
+        if mc.default_ram_id in self._objects_root():
             raise GenericError(
                 f"object name '{mc.default_ram_id}' is reserved for the default RAM backend, "
                 "it can't be used for any other purposes. Change the object's 'id' to "

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 MiB = 1 << 20
+GiB = 1 << 30
 
 #: hw/i386/pc.c: the default -cpu of a 64-bit x86 PC.
 DEFAULT_CPU_TYPE = "qemu64" + X86_CPU_TYPE_SUFFIX
@@ -31,6 +32,8 @@ DEFAULT_CPU_TYPE = "qemu64" + X86_CPU_TYPE_SUFFIX
 DEFAULT_RAM_ID = "pc.ram"
 #: hw/i386/pc.c pc_machine_class_init: default_ram_size.
 PC_DEFAULT_RAM_SIZE = 128 * MiB
+#: The host bridges' default pci-hole64-size (I440FX_ / Q35_PCI_HOST_HOLE64_SIZE_DEFAULT).
+PCI_HOLE64_SIZE = {"i440fx": 2 * GiB, "q35": 32 * GiB}
 
 #: hw/i386/pc_piix.c: why pc-i440fx-1.4 to 1.7 are deprecated.
 OLD_PC_DEPRECATION = "old and unattended - use a newer version instead"
@@ -90,6 +93,16 @@ class MachineClass:
     gigabyte_align: bool
     #: PCMachineClass::has_reserved_memory: -m slots/maxmem allowed (2.1+).
     has_reserved_memory: bool
+    #: PCMachineClass::broken_reserved_end: the 64-bit PCI hole starts at the
+    #: device-memory base instead of its end (2.4 and older).
+    broken_reserved_end: bool = False
+    #: PCMachineClass::enforce_amd_1tb_hole: RAM above 4 GiB moves to 1 TiB on
+    #: AMD CPUs when the address space reaches the HyperTransport hole (7.1+).
+    enforce_amd_1tb_hole: bool = False
+    #: The PCI host bridge's pci-hole64-size (0: no PCI host).
+    pci_hole64_size: int = 0
+    #: MachineClass::has_hotpluggable_cpus: query-hotpluggable-cpus works.
+    has_hotpluggable_cpus: bool = False
     #: MachineClass::numa_auto_assign_ram is numa_legacy_auto_assign_ram
     #: (2.9 and older), not numa_default_auto_assign_ram.
     legacy_numa_auto_assign_ram: bool = False
@@ -143,6 +156,12 @@ def _pc_class(family: str, text: str, latest: tuple[int, int]) -> MachineClass:
         enforce_aligned_dimm=version >= (2, 2),
         gigabyte_align=version >= (2, 0),
         has_reserved_memory=version >= (2, 1),
+        # pc_*_2_4_machine_options.
+        broken_reserved_end=version <= (2, 4),
+        # pc_*_7_0_machine_options.
+        enforce_amd_1tb_hole=version >= (7, 1),
+        pci_hole64_size=PCI_HOLE64_SIZE[family],
+        has_hotpluggable_cpus=True,
         # hw/i386/pc_piix.c pc_i440fx_1_7_machine_options and older.
         deprecation_reason=OLD_PC_DEPRECATION if version < (2, 0) else None,
     )

@@ -51,8 +51,12 @@ I440FX_LOWMEM_GB_ALIGNED = 0xC0000000
 #: hw/i386/pc_q35.c: lowmem below and at/above the 0xb0000000 RAM threshold.
 Q35_LOWMEM_SMALL = 0xB0000000
 Q35_LOWMEM_LARGE = 0x80000000
-#: hw/i386/x86.c: RAM above 4 GiB starts at 4 GiB (no AMD 1 TiB relocation modelled).
+#: hw/i386/x86.c: RAM above 4 GiB starts at 4 GiB...
 ABOVE_4G_MEM_START = 1 << 32
+#: hw/i386/pc.c: ...unless it would reach AMD's HyperTransport hole, on AMD
+#: CPUs, and then it starts at 1 TiB.
+AMD_HT_START = 0xFD00000000
+AMD_ABOVE_1TB_START = 1 << 40
 #: ram_addr_t is 64 bits wide on every host we emulate.
 RAM_ADDR_MAX = (1 << 64) - 1
 #: Where our synthetic host mappings start, and their alignment
@@ -123,15 +127,61 @@ def _above_4g_mem_size(mc: MachineClass, ram_size: int) -> int:
     return ram_size - lowmem if ram_size >= lowmem else 0
 
 
-def pc_memory_init(mc: MachineClass, mem: MemoryConfig) -> DeviceMemory:
+def _device_memory_range(mc: MachineClass, mem: MemoryConfig, above_4g_start: int) -> DeviceMemory:
+    """hw/i386/pc.c pc_get_device_memory_range: after the RAM above 4 GiB."""
+    base = _align_up(above_4g_start + _above_4g_mem_size(mc, mem.ram_size), GiB)
+    size = mem.maxram_size - mem.ram_size
+    if mc.enforce_aligned_dimm:
+        # One GiB of slack per slot, for 1 GiB page alignment of each DIMM.
+        size += GiB * mem.ram_slots
+    return DeviceMemory(base=base, size=size)
+
+
+def _pc_max_used_gpa(
+    mc: MachineClass, mem: MemoryConfig, above_4g_start: int, phys_bits: int
+) -> int:
+    """hw/i386/pc.c pc_max_used_gpa: the end of the 64-bit PCI hole (7.2).
+
+    The sums wrap like QEMU's 64-bit ones; pc_memory_init rejects a wrapped
+    device-memory region later.
+    """
+    if phys_bits <= 32:
+        return (1 << phys_bits) - 1
+    if mc.has_reserved_memory and mem.ram_size < mem.maxram_size:
+        region = _device_memory_range(mc, mem, above_4g_start)
+        hole64_start = region.base if mc.broken_reserved_end else region.base + region.size
+    else:
+        hole64_start = above_4g_start + _above_4g_mem_size(mc, mem.ram_size)
+    hole64_start = _align_up(hole64_start & RAM_ADDR_MAX, GiB) & RAM_ADDR_MAX
+    return (hole64_start + mc.pci_hole64_size - 1) & RAM_ADDR_MAX
+
+
+def pc_memory_init(
+    mc: MachineClass, mem: MemoryConfig, *, phys_bits: int, amd_cpu: bool
+) -> DeviceMemory:
     """The memory checks of hw/i386/pc.c pc_memory_init (7.2) and the region.
 
-    The region is always allocated on pc; it is empty without maxmem > size.
+    ``phys_bits`` and ``amd_cpu`` describe the first CPU (X86CPU::phys_bits,
+    IS_AMD_CPU).  The region is always allocated on pc; it is empty without
+    maxmem > size.
 
     Raises:
-        GenericError: no reserved memory, slots limit, maxmem alignment,
-        address overflow.
+        GenericError: address space beyond phys-bits, no reserved memory,
+        slots limit, maxmem alignment, address overflow.
     """
+    above_4g_start = ABOVE_4G_MEM_START
+    if (
+        mc.enforce_amd_1tb_hole
+        and amd_cpu
+        and _pc_max_used_gpa(mc, mem, above_4g_start, phys_bits) >= AMD_HT_START
+    ):
+        above_4g_start = AMD_ABOVE_1TB_START
+    max_used = _pc_max_used_gpa(mc, mem, above_4g_start, phys_bits)
+    max_phys = (1 << phys_bits) - 1
+    if max_phys < max_used:
+        raise GenericError(
+            f"Address space limit 0x{max_phys:x} < 0x{max_used:x} phys-bits too low ({phys_bits})"
+        )
     if not mc.has_reserved_memory and (mem.ram_slots or mem.maxram_size > mem.ram_size):
         raise GenericError(f"\"-memory 'slots|maxmem'\" is not supported by: {mc.name}")
     if mem.ram_size >= mem.maxram_size:
@@ -143,14 +193,11 @@ def pc_memory_init(mc: MachineClass, mem: MemoryConfig) -> DeviceMemory:
         raise GenericError(
             f"maximum memory size must by aligned to multiple of {TARGET_PAGE_SIZE} bytes"
         )
-    base = _align_up(ABOVE_4G_MEM_START + _above_4g_mem_size(mc, mem.ram_size), GiB)
-    size = mem.maxram_size - mem.ram_size
-    if mc.enforce_aligned_dimm:
-        # One GiB of slack per slot, for 1 GiB page alignment of each DIMM.
-        size += GiB * mem.ram_slots
-    if base + size > RAM_ADDR_MAX:
-        raise GenericError(f"unsupported amount of maximum memory: 0x{mem.maxram_size:x}")
-    return DeviceMemory(base=base, size=size)
+    region = _device_memory_range(mc, mem, above_4g_start)
+    if region.base + region.size > RAM_ADDR_MAX:
+        # RAM_ADDR_FMT has no 0x prefix.
+        raise GenericError(f"unsupported amount of maximum memory: {mem.maxram_size:x}")
+    return region
 
 
 @dataclass(frozen=True)

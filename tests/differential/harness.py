@@ -214,16 +214,21 @@ def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
             cwd=REPO,
         )
         t = Transcript()
+        closed = True
         try:
             sock = _wait_for_socket(sock_path, proc) if sock_path in argv[-1] else None
             if sock is not None:
+                closed = False
                 with sock:
-                    _play(_Monitor(sock), scenario, t)
+                    mon = _Monitor(sock)
+                    _play(mon, scenario, t)
+                    closed = mon.eof
         finally:
             if proc.poll() is None:
-                # Without a monitor the scenario is a command line that must
-                # fail: give it all the time it needs to say so.
-                grace = EXIT_GRACE if sock_path in argv[-1] else START_TIMEOUT
+                # A process that closed its monitor (or never had one: a
+                # command line that must fail) is on its way out: give it all
+                # the time it needs.  One still serving gets a short grace.
+                grace = START_TIMEOUT if closed else EXIT_GRACE
                 try:
                     proc.wait(timeout=grace)
                 except subprocess.TimeoutExpired:

@@ -8,7 +8,7 @@ with a newline, which resynchronises it, so the next step starts clean.
 
 from __future__ import annotations
 
-from tests.differential.harness import Scenario, Step, qmp, raw
+from tests.differential.harness import Scenario, Step, hmp, qmp, raw
 
 __all__ = ["SCENARIOS"]
 
@@ -219,6 +219,24 @@ SCENARIOS: list[Scenario] = [
         qmp("cont", id=7),
     ),
     _scenario("quit", qmp("query-status"), qmp("quit", id="bye")),
+    _scenario(
+        # monitor/hmp.c: names end at a space or "/", any C isspace()
+        # separates, messages quote the line from its start, the
+        # extraneous-argument text names the command with its aliases.
+        "hmp-command-line",
+        hmp("\tinfo\tstatus\v"),
+        hmp("info numa/x"),
+        hmp("info/x numa"),
+        hmp("info //"),
+        hmp("/x"),
+        hmp("  bogus  x"),
+        hmp("  info   bogus  y"),
+        hmp("  c x"),
+        hmp("stop  /x "),
+        hmp("q x"),
+        hmp("s"),
+        hmp("info status"),
+    ),
 ]
 
 SCENARIOS.append(

@@ -94,6 +94,66 @@ SCENARIOS = [
         ),
     ),
     Scenario(
+        # qom/object.c object_get_objects_root: /objects is made on first
+        # use (an object that passes its property setters, object-del, the
+        # default RAM backend), not when QEMU starts.
+        "queries-objects-root-on-demand",
+        ("-S", "-machine", "none"),
+        (
+            qom_list("/objects"),
+            qmp("object-add", {"qom-type": "memory-backend-ram", "id": "0bad", "size": 1048576}),
+            qom_get("objects", "type"),
+            qmp("object-add", {"qom-type": "memory-backend-ram", "id": "m0", "size": 1048576,
+                               "policy": "bind"}),
+            qom_list("/objects"),
+        ),
+    ),
+    Scenario(
+        "queries-objects-root-preconfig",
+        ("--preconfig",),
+        (qom_list("/objects"), qmp("object-del", {"id": "x"}), qom_list("/objects")),
+    ),
+    Scenario(
+        # hw/core/null-machine.c: no hotpluggable CPUs (QERR_FEATURE_DISABLED)
+        # and none of the pc machine properties.
+        "queries-machine-none",
+        ("-S", "-machine", "none", "-m", "128M"),
+        (
+            *QUERIES[:3],
+            hmp("info hotpluggable-cpus"),
+            qom_get("/machine", "hmat"),
+            qom_get("/machine", "nvdimm"),
+            qom_get("/machine", "device-memory-region-size"),
+            qom_get("/machine", "memory-backend"),
+        ),
+    ),
+    Scenario(
+        # qom-list keeps QOM's own property order, type-specific ones included.
+        "queries-qom-list-backend-types",
+        ("-S", "-m", "128M",
+         "-object", "memory-backend-file,id=f,size=1M,mem-path=/tmp,align=2M,discard-data=on",
+         "-object", "memory-backend-memfd,id=d,size=1M,seal=off"),
+        (
+            qom_list("/objects/f"),
+            qom_list("/objects/d"),
+            qom_list("/objects/pc.ram"),
+            *(qom_get("/objects/f", name)
+              for name in ("readonly", "align", "pmem", "mem-path", "discard-data")),
+            *(qom_get("/objects/d", name) for name in ("hugetlb", "seal", "hugetlbsize")),
+        ),
+    ),
+    Scenario(
+        # pc_init1 makes the PIIX4 ACPI device only without acpi=off.
+        "queries-acpi-off",
+        ("-S", "-machine", "acpi=off", "-m", "1G,slots=2,maxmem=2G"),
+        (qmp("query-acpi-ospm-status"),),
+    ),
+    Scenario(
+        "queries-acpi-off-q35",
+        ("-S", "-machine", "q35,acpi=off", "-m", "1G,slots=2,maxmem=2G"),
+        (qmp("query-acpi-ospm-status"),),
+    ),
+    Scenario(
         "queries-no-numa",
         ("-S", "-m", "256M", "-smp", "2"),
         (*QUERIES, hmp("info memdev"), qom_get("/objects/pc.ram", "size")),

@@ -167,13 +167,27 @@ def test_none_machine_queries() -> None:
     m = Machine(mc, QEMU_7_2)
     m.create(CollectingReporter())
     ctx = context(m)
-    with pytest.raises(GenericError, match="machine does not support hot-plugging CPUs"):
+    # QEMU 7.2's QERR_FEATURE_DISABLED (checked with the oracle).
+    with pytest.raises(GenericError, match="The feature 'query-hotpluggable-cpus' is not enabled"):
         qmp_query_hotpluggable_cpus(ctx, {})
     assert INFO_COMMANDS["hotpluggable-cpus"](ctx) == (
-        "Error: machine does not support hot-plugging CPUs\n"
+        "Error: The feature 'query-hotpluggable-cpus' is not enabled\n"
     )
+    # pc-only machine properties do not exist on none.
+    with pytest.raises(GenericError, match="Property 'none-machine.hmat' not found"):
+        qmp_qom_get(ctx, {"path": "/machine", "property": "hmat"})
     with pytest.raises(GenericError, match="command is not supported, missing ACPI device"):
         qmp_query_acpi_ospm_status(ctx, {})
+
+
+@pytest.mark.parametrize(("name", "has_acpi"), [("pc", False), ("q35", True)])
+def test_acpi_off_removes_the_pc_acpi_device(name: str, has_acpi: bool) -> None:
+    mc = find_machine_class(name, QEMU_7_2)
+    assert mc is not None
+    m = Machine(mc, QEMU_7_2)
+    m.set_property("acpi", "off")
+    m.create(CollectingReporter())
+    assert m.has_acpi_device is has_acpi
 
 
 def test_qom_backend() -> None:

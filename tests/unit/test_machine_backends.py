@@ -20,7 +20,7 @@ def add(
 ) -> object:
     props.setdefault("id", "m0")
     args = {k.replace("_", "-"): v for k, v in props.items()}
-    return user_creatable_add_type(qom_type, args, existing, BackendDefaults(), (0,))
+    return user_creatable_add_type(qom_type, args, lambda: existing, BackendDefaults(), (0,))
 
 
 def test_ram_backend_defaults() -> None:
@@ -80,3 +80,26 @@ def test_duplicate_id_after_setters() -> None:
 def test_other_objects_keep_only_identity() -> None:
     assert add("iothread", id="io0") == UserObject("io0", "iothread")
 
+
+@pytest.mark.parametrize(
+    ("qom_type", "props", "message"),
+    [
+        ("memory-backend-file", {"size": GiB, "mem_path": "/tmp", "align": 3},
+         "alignment 0x3 must be multiples of page size 0x1000"),
+        ("memory-backend-file", {"size": GiB, "mem_path": "/tmp", "align": 3 * 4096},
+         "alignment 0x3000 must be a power of two"),
+        # Before the host-nodes/policy checks of host_memory_backend_memory_complete.
+        ("memory-backend-memfd", {"size": 4097, "policy": "bind"},
+         "backing store size 0x1001 does not match 'size' option 0x2000"),
+    ],
+)  # fmt: skip
+def test_allocation_checks(qom_type: str, props: dict[str, object], message: str) -> None:
+    with pytest.raises(GenericError) as info:
+        add(qom_type, **props)
+    assert info.value.desc == message
+
+
+def test_allocation_checks_pass() -> None:
+    assert add("memory-backend-file", size=1, mem_path="/tmp", align=2 << 20)
+    # hugetlb pages are the host's business: not checked.
+    assert add("memory-backend-memfd", size=4097, hugetlb=True)

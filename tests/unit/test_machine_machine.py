@@ -52,6 +52,23 @@ def test_properties() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("acpi", "ON", "Parameter 'acpi' does not accept value 'ON'"),
+        ("max-fw-size", "1x", "Parameter 'max-fw-size' expects size"),
+        ("phandle-start", "x", "Parameter 'phandle-start' expects integer"),
+        ("max-ram-below-4g", "5G",
+         "Machine option 'max-ram-below-4g=5368709120' expects size less than or equal to 4G"),
+        ("x-oem-id", "1234567", "User specified x-oem-id value is bigger than 6 bytes in size"),
+    ],
+)  # fmt: skip
+def test_unmodelled_properties_are_typed(name: str, value: str, message: str) -> None:
+    m = machine()
+    assert fails(m.set_property, name, value) == message
+    m.set_property(name, "auto" if name == "acpi" else "4G" if "4g" in name else "1")
+
+
 def test_starts_created_and_ends_ready() -> None:
     m = machine()
     assert m.phase == Phase.MACHINE_CREATED
@@ -192,6 +209,22 @@ def test_failed_object_add_changes_nothing() -> None:
     assert m.objects == {} and recorder.calls == []
 
 
+@pytest.mark.parametrize(
+    ("props", "made"),
+    [
+        ({"id": "0bad", "size": GiB}, False),  # the id check comes first
+        ({"id": "m0", "size": GiB, "policy": "bind"}, True),  # completion fails later
+    ],
+)
+def test_objects_root_is_made_on_first_use(props: dict[str, object], made: bool) -> None:
+    m = machine("none")
+    assert not m.has_objects_root
+    fails(m.object_add, "memory-backend-ram", props)
+    assert m.has_objects_root is made
+    fails(m.object_del, "m0")
+    assert m.has_objects_root
+
+
 def test_backend_defaults_follow_the_machine() -> None:
     m = machine()
     m.set_property("mem-merge", "off")
@@ -213,6 +246,12 @@ def test_none_machine() -> None:
     m = machine("none")
     m.create(CollectingReporter())
     assert m.possible_cpus == [] and m.backends == [] and m.numa is None
+
+
+def test_none_machine_refuses_a_cpu() -> None:
+    m = machine("none")
+    m.set_cpu_model("qemu64")
+    assert fails(m.create, CollectingReporter()) == "apic-id property was not initialized properly"
 
 
 @pytest.mark.parametrize(

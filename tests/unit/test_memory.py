@@ -57,12 +57,32 @@ def test_maxmem_without_slots() -> None:
     assert machine_set_mem(mc(), GiB, 0, GiB) == MemoryConfig(GiB, GiB, 0)
 
 
+#: The default qemu64 CPU: 40 physical address bits under TCG, vendor AMD.
+QEMU64 = {"phys_bits": 40, "amd_cpu": True}
+
+
 def test_device_memory_region() -> None:
-    region = pc_memory_init(mc(), MemoryConfig(GiB, 8 * GiB, 4))
+    region = pc_memory_init(mc(), MemoryConfig(GiB, 8 * GiB, 4), **QEMU64)
     assert (region.base, region.size) == (0x100000000, 7 * GiB + 4 * GiB)
     # 4 GiB of RAM: 1 GiB above 4 GiB with the gigabyte-aligned split.
-    assert pc_memory_init(mc(), MemoryConfig(4 * GiB, 5 * GiB, 1)).base == 0x140000000
-    assert pc_memory_init(mc(), MemoryConfig(GiB, GiB, 0)).size == 0
+    assert pc_memory_init(mc(), MemoryConfig(4 * GiB, 5 * GiB, 1), **QEMU64).base == 0x140000000
+    assert pc_memory_init(mc(), MemoryConfig(GiB, GiB, 0), **QEMU64).size == 0
+
+
+def test_amd_1tb_relocation() -> None:
+    # The PCI hole would end at 1012 GiB: RAM above 4 GiB moves to 1 TiB on
+    # AMD CPUs with 40 bits, and 40 bits then no longer reach the end.
+    mem = MemoryConfig(4 * GiB, 994 * GiB, 16)
+    with pytest.raises(GenericError) as info:
+        pc_memory_init(mc(), mem, **QEMU64)
+    assert info.value.desc == (
+        "Address space limit 0xffffffffff < 0x1fc3fffffff phys-bits too low (40)"
+    )
+    # Not on Intel CPUs, nor on machine types older than 7.1.
+    assert pc_memory_init(mc(), mem, phys_bits=40, amd_cpu=False).base == 5 * GiB
+    assert pc_memory_init(mc("pc-i440fx-7.0"), mem, **QEMU64).base == 5 * GiB
+    # 32 physical address bits cover no 64-bit PCI hole at all.
+    assert pc_memory_init(mc(), mem, phys_bits=32, amd_cpu=False).base == 5 * GiB
 
 
 @pytest.mark.parametrize(
@@ -79,11 +99,23 @@ def test_device_memory_region() -> None:
             MemoryConfig(GiB, 2 * GiB, 0),
             "\"-memory 'slots|maxmem'\" is not supported by: pc-i440fx-2.0",
         ),
+        # The device-memory end wraps: no 0x, as RAM_ADDR_FMT.
+        (
+            "pc",
+            MemoryConfig(GiB, (1 << 64) - GiB, 1),
+            "unsupported amount of maximum memory: ffffffffc0000000",
+        ),
+        # The phys-bits check comes first; the q35 PCI hole is 32 GiB.
+        (
+            "q35",
+            MemoryConfig(4 * GiB, 975 * GiB, 16),
+            "Address space limit 0xffffffffff < 0x1003fffffff phys-bits too low (40)",
+        ),
     ],
 )
 def test_pc_memory_init_errors(name: str, mem: MemoryConfig, message: str) -> None:
     with pytest.raises(GenericError) as info:
-        pc_memory_init(mc(name), mem)
+        pc_memory_init(mc(name), mem, phys_bits=40, amd_cpu=False)
     assert info.value.desc == message
 
 

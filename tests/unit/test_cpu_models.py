@@ -1,0 +1,27 @@
+"""x86 CPU model facts: physical address width and vendor under TCG."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmpnuma.machine.cpu_models import X86_CPU_MODELS, is_amd_model, x86_cpu_phys_bits
+
+
+@pytest.mark.parametrize(
+    ("model", "bits"),
+    [
+        ("qemu64", 40), ("Skylake-Client-v4", 40), ("max", 40),
+        ("pentium2", 36), ("athlon-v1", 36), ("kvm32", 36),
+        ("pentium", 32), ("qemu32-v1", 32), ("486", 32), ("base", 32),
+    ],
+)  # fmt: skip
+def test_phys_bits(model: str, bits: int) -> None:
+    # As QEMU 7.2's "phys-bits too low (N)" reports them.
+    assert x86_cpu_phys_bits(model) == bits
+
+
+def test_amd_vendor() -> None:
+    amd = {m for m in X86_CPU_MODELS if is_amd_model(m)}
+    assert {"qemu64", "max", "athlon", "phenom-v1", "Opteron_G5", "EPYC-Rome"} <= amd
+    # Dhyana is Hygon, not AMD.
+    assert not {"Dhyana", "Skylake-Client", "qemu32", "kvm64"} & amd
