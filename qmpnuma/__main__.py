@@ -19,6 +19,7 @@ import trio
 from qmpnuma.chardev import ChardevSockets
 from qmpnuma.cli.driver import DEFAULT_ARGV, CliError, CliReporter, LaunchConfig, configure
 from qmpnuma.cli.monitors import ChardevSpec, MonitorMode
+from qmpnuma.errors import GenericError
 from qmpnuma.machine.phase import Phase
 from qmpnuma.machine.runstate import VM, RunState
 from qmpnuma.profile import DEFAULT_PROFILE
@@ -39,22 +40,21 @@ def _program_name() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    prog = _program_name()
     # Shutdown signals are taken synchronously by _watch_signals, and a
     # client may send one as soon as the monitor sockets exist, during
     # option parsing: block them for good from the start.
     signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING_SIGNALS)
     default = not args
-    reporter = CliReporter(prog, sys.stderr)
+    reporter = CliReporter(_program_name(), sys.stderr)
     sockets = ChardevSockets(info=reporter.info)
     try:
         config = configure(
             list(DEFAULT_ARGV) if default else args, DEFAULT_PROFILE, reporter, sockets.open
         )
-        _refuse_hmp_monitors(config, prog)
+        _refuse_hmp_monitors(config, reporter)
         ready_fd = _daemonize() if config.daemonize else None
         with _pidfile(config.pidfile):
-            return trio.run(_run, config, sockets, prog, default, ready_fd)
+            return trio.run(_run, config, sockets, reporter, default, ready_fd)
     except CliError as err:
         print(err.stdout, end="")
         for line in err.lines:
@@ -64,13 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         sockets.remove_files()
 
 
-def _refuse_hmp_monitors(config: LaunchConfig, prog: str) -> None:
+def _refuse_hmp_monitors(config: LaunchConfig, reporter: CliReporter) -> None:
     for monitor in config.monitors:
         if monitor.mode is MonitorMode.READLINE:
-            raise CliError([
-                f"{prog}: {monitor.chardev.location}: HMP monitors (mode=readline) are not "
-                "emulated; use a QMP monitor (-qmp, or -mon mode=control)"
-            ])
+            with reporter.at(monitor.chardev.location):
+                raise reporter.fail(GenericError(
+                    "HMP monitors (mode=readline) are not emulated; "
+                    "use a QMP monitor (-qmp, or -mon mode=control)"
+                ))
 
 
 def _new_vm(config: LaunchConfig) -> VM:
@@ -82,15 +83,19 @@ def _new_vm(config: LaunchConfig) -> VM:
 
 
 async def _run(
-    config: LaunchConfig, sockets: ChardevSockets, prog: str, default: bool, ready_fd: int | None
+    config: LaunchConfig,
+    sockets: ChardevSockets,
+    reporter: CliReporter,
+    default: bool,
+    ready_fd: int | None,
 ) -> int:
     server = MachineServer(_new_vm(config), Dispatcher(load_schema()), DEFAULT_PROFILE)
     endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
     async with trio.open_nursery() as nursery:
-        await nursery.start(_serve, server, endpoints, prog)
+        await nursery.start(_serve, server, endpoints, reporter)
         if default:
             where = ", ".join(_address(monitor.chardev) for monitor in config.monitors)
-            print(f"{prog}: default machine ready; QMP on {where}", flush=True)
+            print(f"{reporter.prog}: default machine ready; QMP on {where}", flush=True)
         if ready_fd is not None:
             _detach(ready_fd)
     return server.exit_status
@@ -106,23 +111,23 @@ def _address(chardev: ChardevSpec) -> str:
 async def _serve(
     server: MachineServer,
     endpoints: list[MonitorEndpoint],
-    prog: str,
+    reporter: CliReporter,
     *,
     task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(_watch_signals, server, prog)
+        nursery.start_soon(_watch_signals, server, reporter)
         await server.serve(endpoints, task_status=task_status)
         nursery.cancel_scope.cancel()
 
 
-async def _watch_signals(server: MachineServer, prog: str) -> None:
+async def _watch_signals(server: MachineServer, reporter: CliReporter) -> None:
     # sigwaitinfo() tells who sent the signal, which QEMU names; the signals
     # stay blocked in every thread, so only this wait receives them.
     info = await trio.to_thread.run_sync(
         signal.sigwaitinfo, TERMINATING_SIGNALS, abandon_on_cancel=True
     )
-    print(f"{prog}: {_terminating_message(info)}", file=sys.stderr, flush=True)
+    reporter.error(_terminating_message(info))
     server.stop("host-signal")
 
 

@@ -27,6 +27,7 @@ Errors found before step 4, and those QEMU reports with a location, carry
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -185,15 +186,27 @@ class CliReporter:
     """A Reporter for the command line: QEMU's error_report()/warn_report() format.
 
     ``location`` is the option being processed (``-numa node,nodeid=0``) or
-    None; QEMU's lines read ``prog: [location: ][warning: ]message``.  A
-    message's further lines (QEMU's error_printf() continuations) and hints
-    are printed as they are.
+    None; QEMU's lines read ``[time ][guest ]prog: [location: ][warning: ]message``,
+    the time with ``-msg timestamp=on``, the guest name with ``-msg
+    guest-name=on`` and ``-name``.  A message's further lines (QEMU's
+    error_printf() continuations) and hints are printed as they are.
     """
 
-    def __init__(self, prog: str, stream: TextIO) -> None:
+    def __init__(
+        self,
+        prog: str,
+        stream: TextIO,
+        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+    ) -> None:
         self.prog = prog
         self.stream = stream
+        self.clock = clock
         self.location: str | None = None
+        #: -msg timestamp=on.
+        self.timestamps = False
+        #: -msg guest-name=on, and -name's guest name.
+        self.with_guest_name = False
+        self.guest_name: str | None = None
 
     @contextlib.contextmanager
     def at(self, location: str | None) -> Iterator[None]:
@@ -205,10 +218,16 @@ class CliReporter:
             self.location = saved
 
     def format(self, msg: str) -> str:
-        """``msg`` with the program name and the current location in front."""
+        """``msg`` with what util/error-report.c error_vreport() puts in front."""
+        prefix = ""
+        if self.timestamps:
+            # real_time_iso8601(): UTC, microseconds.
+            prefix += self.clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ ")
+        if self.with_guest_name and self.guest_name is not None:
+            prefix += f"{self.guest_name} "
         if self.location:
-            return f"{self.prog}: {self.location}: {msg}"
-        return f"{self.prog}: {msg}"
+            return f"{prefix}{self.prog}: {self.location}: {msg}"
+        return f"{prefix}{self.prog}: {msg}"
 
     def warn(self, msg: str) -> None:
         print(self.format(f"warning: {msg}"), file=self.stream, flush=True)
@@ -296,7 +315,7 @@ class _Vl:
             Opt.cpu: self._cpu,
             Opt.accel: self._parse(ACCEL_OPTS),
             Opt.enable_kvm: self._enable_kvm,
-            Opt.name: self._parse(NAME_OPTS),
+            Opt.name: self._name,
             Opt.uuid: self._uuid,
             Opt.pidfile: self._pidfile,
             Opt.qmp: self._monitor(MonitorMode.CONTROL, pretty=False),
@@ -307,7 +326,7 @@ class _Vl:
             Opt.overcommit: self._parse(OVERCOMMIT_OPTS),
             Opt.rtc: self._parse(RTC_OPTS, permit_abbrev=False),
             Opt.boot: self._parse(BOOT_OPTS),
-            Opt.msg: self._parse(MSG_OPTS, permit_abbrev=False),
+            Opt.msg: self._msg,
             Opt.sandbox: self._parse(SANDBOX_OPTS),
             Opt.smbios: self._parse(SMBIOS_OPTS, permit_abbrev=False),
             Opt.global_: self._global,
@@ -391,6 +410,17 @@ class _Vl:
         return self.store.parse_noisily(
             opts_list, option.arg, option.location, self.reporter, permit_abbrev=permit_abbrev
         )
+
+    def _name(self, option: ParsedOption) -> None:
+        opts = self._parse_noisily(NAME_OPTS, option)
+        # vl.c: remembered for a later (or earlier) -msg guest-name=on.
+        self.reporter.guest_name = opts.get("guest")
+
+    def _msg(self, option: ParsedOption) -> None:
+        """vl.c configure_msg: later messages carry the time and guest name."""
+        opts = self._parse_noisily(MSG_OPTS, option, permit_abbrev=False)
+        self.reporter.timestamps = opts.get_bool("timestamp", False)
+        self.reporter.with_guest_name = opts.get_bool("guest-name", False)
 
     def _machine(self, option: ParsedOption) -> None:
         assert option.arg is not None

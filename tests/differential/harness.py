@@ -278,11 +278,14 @@ def _normalise_value(value: object, key: str | None = None) -> object:
     return value
 
 
+#: -msg timestamp=on's prefix (util/error-report.c real_time_iso8601).
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z ")
+#: The program name, after the optional time and guest name.
+_PROGRAM = re.compile(r"(?:qemu-system-x86_64|qmpnuma|__main__\.py): ")
+
+
 def _prog_free(line: str) -> str:
-    for prog in ("qemu-system-x86_64: ", "qmpnuma: ", "__main__.py: "):
-        if line.startswith(prog):
-            return "PROG: " + line[len(prog):]
-    return line
+    return _PROGRAM.sub("PROG: ", _TIMESTAMP.sub("TIME ", line), count=1)
 
 
 def _keep_order(value: object) -> object:

@@ -411,3 +411,16 @@ SCENARIOS: list[Scenario] = [
     *VALID,
     *WARNINGS,
 ]
+
+# -msg, as libvirt always passes it: the time (and guest name) before the
+# program name, from the point -msg is parsed on.
+SCENARIOS += [
+    fails("msg-timestamp-error", "-msg", "timestamp=on", "-m", "1G", "-numa", "node"),
+    fails("msg-timestamp-option-error", "-msg", "timestamp=on", "-numa", "bogus"),
+    fails("msg-timestamp-after-error", "-numa", "bogus", "-msg", "timestamp=on"),
+    fails("msg-guest-name", "-name", "guest=vm1", "-msg", "timestamp=on,guest-name=on",
+          "-m", "1G", "-numa", "node"),
+    fails("msg-guest-name-without-time", "-msg", "guest-name=on", "-name", "vm1",
+          "-m", "1G", "-numa", "node"),
+    runs("msg-timestamp-warning", "-msg", "timestamp=on", "-smp", "0"),
+]

@@ -6,6 +6,7 @@ same options (program name aside).
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -312,3 +313,16 @@ def test_chardev_and_mon() -> None:
 # fmt: on
 def test_monitor_errors(argv: list[str], line: str) -> None:
     assert fail(*argv)[0] == [f"{PROG}: {line}"]
+
+
+def test_msg_puts_the_time_and_guest_name_first() -> None:
+    out = io.StringIO()
+    moment = datetime.datetime(2026, 11, 26, 10, 18, 18, 163752, tzinfo=datetime.UTC)
+    reporter = CliReporter(PROG, out, clock=lambda: moment)
+    with pytest.raises(CliError) as info:
+        configure(["-name", "vm1", "-msg", "timestamp=on,guest-name=on", "-m", "1G",
+                   "-numa", "node"], DEFAULT_PROFILE, reporter)
+    assert info.value.lines == [
+        f"2026-11-26T10:18:18.163752Z vm1 {PROG}: "
+        "total memory for NUMA nodes (0x0) should equal RAM size (0x40000000)"
+    ]
