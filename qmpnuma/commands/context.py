@@ -22,8 +22,9 @@ class Monitor(Protocol):
     def enable_capabilities(self, enable: list[str]) -> None:
         """Leave capabilities negotiation with ``enable`` switched on.
 
-        Raises GenericError ``Capability oob not available`` when asked for
-        a capability the monitor did not offer.
+        Raises CommandNotFound ``Capabilities negotiation is already
+        complete, command ignored`` after negotiation, and GenericError
+        ``Capability oob not available`` for a capability not offered.
         """
         ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qmpnuma.commands.context import CommandContext
-from qmpnuma.errors import CommandNotFound, FatalError, GenericError, QMPError
+from qmpnuma.errors import FatalError, GenericError, QMPError
 from qmpnuma.machine.phase import Phase
 
 __all__ = [
@@ -25,10 +25,7 @@ Args = dict[str, Any]
 
 
 def qmp_qmp_capabilities(ctx: CommandContext, args: Args) -> None:
-    # monitor/qmp-cmds-control.c: a monitor in command mode refuses a second
-    # negotiation with CommandNotFound, which is not rewritten there.
-    if not ctx.monitor.negotiating:
-        raise CommandNotFound("Capabilities negotiation is already complete, command ignored")
+    # The monitor owns the negotiation state, and refuses a second one.
     ctx.monitor.enable_capabilities(args.get("enable", []))
 
 
