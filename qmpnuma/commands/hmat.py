@@ -7,15 +7,12 @@ offers no query; a test rig without a guest reads them here instead.
 from __future__ import annotations
 
 from qmpnuma.commands.context import CommandContext
-from qmpnuma.machine.hmat import HMAT_LB_DATA_TYPES, HmatCache, LbTable
+from qmpnuma.machine.hmat import HmatCache, LbTable, is_latency_type
 
 __all__ = ["qmp_x_qmpnuma_query_hmat"]
 
-_LATENCY_TYPES = frozenset(HMAT_LB_DATA_TYPES[:3])
-
-
 def _lb_entries(table: LbTable) -> list[dict[str, object]]:
-    member = "latency" if table.data_type in _LATENCY_TYPES else "bandwidth"
+    member = "latency" if is_latency_type(table.data_type) else "bandwidth"
     return [
         {
             "initiator": entry.initiator,

@@ -29,6 +29,7 @@ __all__ = [
     "HmatCache",
     "HmatState",
     "NodeView",
+    "is_latency_type",
     "parse_numa_hmat_lb",
     "parse_numa_hmat_cache",
 ]
@@ -108,6 +109,11 @@ class HmatState:
     caches: Mapping[tuple[int, int], HmatCache] = field(default_factory=dict)
 
 
+def is_latency_type(data_type: str) -> bool:
+    """Whether an HmatLBDataType is a latency (HMAT_LB_DATA_WRITE_LATENCY and below)."""
+    return HMAT_LB_DATA_TYPES.index(data_type) <= _LAST_LATENCY_TYPE
+
+
 def _int(opts: Mapping[str, object], key: str) -> int:
     value = opts[key]
     assert isinstance(value, int)
@@ -180,7 +186,7 @@ def parse_numa_hmat_lb(
         raise GenericError(f"The target={target} should point to an existing node")
     key = (str(opts["hierarchy"]), str(opts["data-type"]))
     table = state.lb.get(key, LbTable(*key))
-    if HMAT_LB_DATA_TYPES.index(key[1]) <= _LAST_LATENCY_TYPE:
+    if is_latency_type(key[1]):
         if "latency" not in opts:
             raise GenericError("Missing 'latency' option")
         if "bandwidth" in opts:
