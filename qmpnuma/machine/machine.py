@@ -388,7 +388,9 @@ class Machine:
         """
         parts = [part for part in path.split("/") if part]
         matches = []
-        for backend in self.backends:
+        # Which backends match does not depend on QOM's iteration order.
+        backends = (o for o in self._objects.values() if isinstance(o, MemoryBackend))
+        for backend in backends:
             canonical = [OBJECTS_ROOT.strip("/"), backend.id]
             if path.startswith("/"):
                 if parts == canonical:
