@@ -1,0 +1,263 @@
+"""virtio-mem-pci: memory that the guest plugs and unplugs in blocks.
+
+QEMU counterparts (7.2): hw/virtio/virtio-mem.c (the block-size and
+requested-size setters, virtio_mem_device_realize, the usable region),
+hw/virtio/virtio-mem-pci.c (the memory-device hooks and the
+MEMORY_DEVICE_SIZE_CHANGE notifier) and hw/i386/pc.c
+(pc_virtio_md_pci_unplug_request).
+
+The device keeps QEMU's split between the host's request and the guest's
+answer: ``requested-size`` is what management asks for (qom-set), ``size``
+is what the guest has plugged.  Without a guest driver ``size`` stays 0, as
+with a guest that ignores the device; ``guest_resize`` is the completion a
+scripted guest performs, one block at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from qmpnuma.errors import GenericError, Reporter
+from qmpnuma.machine.backends import MemoryBackend
+from qmpnuma.machine.memory import MiB
+from qmpnuma.machine.ram_region import host_page_size, region_alignment
+
+__all__ = [
+    "TYPE_VIRTIO_MEM_PCI",
+    "VIRTIO_MEM_MIN_BLOCK_SIZE",
+    "THP_SIZE",
+    "VIRTIO_MEM_USABLE_EXTENT",
+    "VirtioMEM",
+    "default_block_size",
+    "set_block_size",
+    "virtio_mem_get_memory_region",
+    "virtio_mem_get_min_alignment",
+    "virtio_mem_realize",
+    "set_requested_size",
+    "guest_resize",
+    "fill_device_info",
+    "virtio_mem_unplug_request",
+]
+
+TYPE_VIRTIO_MEM_PCI = "virtio-mem-pci"
+#: The QOM type of the virtio device inside the proxy (its "virtio-backend"
+#: child), which owns the aliased properties and names them in errors.
+TYPE_VIRTIO_MEM = "virtio-mem"
+#: hw/virtio/virtio-mem.c VIRTIO_MEM_MIN_BLOCK_SIZE: keeps the bitmap small.
+VIRTIO_MEM_MIN_BLOCK_SIZE = 1 * MiB
+#: virtio_mem_thp_size(): /sys/kernel/mm/transparent_hugepage/hpage_pmd_size
+#: on x86_64 hosts (and QEMU's fallback there), the default block size.
+THP_SIZE = 2 * MiB
+#: hw/virtio/virtio-mem.c VIRTIO_MEM_USABLE_EXTENT for x86 targets: how far
+#: the usable region reaches beyond the requested size (two 128 MiB sections).
+VIRTIO_MEM_USABLE_EXTENT = 2 * 128 * MiB
+#: ON_OFF_AUTO values of ``unplugged-inaccessible``.
+_ON, _OFF, _AUTO = "on", "off", "auto"
+
+
+@dataclass(frozen=True)
+class VirtioMEM:
+    """The virtio-mem device state (VirtIOMEM), before and after realize."""
+
+    #: Backend id (the ``memdev`` link), None when not set.
+    memdev: str | None = None
+    node: int = 0
+    #: ``memaddr``: the guest-physical base, 0 until placed.
+    memaddr: int = 0
+    #: 0 until set by the user or chosen at realize.
+    block_size: int = 0
+    requested_size: int = 0
+    prealloc: bool = False
+    unplugged_inaccessible: str = _AUTO
+    #: What the guest has plugged (the ``size`` property).
+    size: int = 0
+    #: The part of the region the guest may plug in (usable_region_size).
+    usable_region_size: int = 0
+    #: The backend's size, fixed at realize (memory_region_size of memdev).
+    region_size: int = 0
+
+
+def default_block_size(backend: MemoryBackend) -> int:
+    """virtio_mem_default_block_size: the THP size for normal pages."""
+    page = host_page_size(backend)
+    return max(page, THP_SIZE)
+
+
+def _has_shared_zeropage(backend: MemoryBackend) -> bool:
+    """Private anonymous RAM of base pages (virtio_mem_has_shared_zeropage)."""
+    return backend.qom_type == "memory-backend-ram" and not backend.share
+
+
+def set_block_size(dev: VirtioMEM, value: int, realized: bool) -> VirtioMEM:
+    """The ``block-size`` setter (virtio_mem_set_block_size).
+
+    Raises:
+        GenericError: after realize, below 1 MiB, or not a power of two.
+    """
+    if realized:
+        raise GenericError("'block-size' cannot be changed")
+    if value < VIRTIO_MEM_MIN_BLOCK_SIZE:
+        raise GenericError(
+            f"'block-size' property has to be at least 0x{VIRTIO_MEM_MIN_BLOCK_SIZE:x}"
+        )
+    if value & (value - 1):
+        raise GenericError("'block-size' property has to be a power of two")
+    return replace(dev, block_size=value)
+
+
+def virtio_mem_get_memory_region(
+    dev: VirtioMEM, backends: dict[str, MemoryBackend]
+) -> MemoryBackend:
+    """The region a memory device maps: its backend's.
+
+    Raises:
+        GenericError: ``'memdev' property must be set``.
+    """
+    if dev.memdev is None:
+        raise GenericError("'memdev' property must be set")
+    return backends[dev.memdev]
+
+
+def virtio_mem_get_min_alignment(dev: VirtioMEM, backend: MemoryBackend) -> int:
+    """The placement alignment: the block size, or the default it will get.
+
+    memory_device_pre_plug takes the larger of this and the region's own
+    alignment.
+    """
+    block = dev.block_size or default_block_size(backend)
+    return max(block, region_alignment(backend))
+
+
+def virtio_mem_realize(
+    dev: VirtioMEM,
+    backend: MemoryBackend,
+    busy: bool,
+    num_nodes: int,
+    reporter: Reporter,
+) -> VirtioMEM:
+    """virtio_mem_device_realize's checks and defaults, in its order.
+
+    ``busy`` is host_memory_backend_is_mapped(memdev); ``num_nodes`` counts
+    the NUMA nodes (0 without any).  The memory-device pre-plug has run
+    before, so the address and the backend size are block-aligned already.
+
+    Raises:
+        GenericError: QEMU's busy-memdev, node and alignment texts.
+    """
+    if busy:
+        raise GenericError(f"'memdev' property specifies a busy memdev: {backend.id}")
+    if (num_nodes and dev.node >= num_nodes) or (not num_nodes and dev.node):
+        # Sic: no space between "exceeds" and "the".
+        raise GenericError(
+            f"'node' property has value '{dev.node}', which exceedsthe number of numa nodes: "
+            f"{num_nodes or 1}"
+        )
+    inaccessible = dev.unplugged_inaccessible
+    if inaccessible == _AUTO:
+        inaccessible = _OFF if _has_shared_zeropage(backend) else _ON
+    elif inaccessible == _OFF and not _has_shared_zeropage(backend):
+        reporter.warn(
+            "'unplugged-inaccessible' property set to 'off' with a memdev that does"
+            " not support the shared zeropage."
+        )
+    default = default_block_size(backend)
+    block = dev.block_size or default
+    page = host_page_size(backend)
+    if block < page:
+        raise GenericError(f"'block-size' property has to be at least the page size (0x{page:x})")
+    if block < default:
+        reporter.warn(
+            f"'block-size' property is smaller than the default block size ({default // MiB:x} MiB)"
+        )
+    if dev.requested_size % block:
+        raise GenericError(
+            f"'requested-size' property has to be multiples of 'block-size' (0x{block:x})"
+        )
+    realized = replace(
+        dev,
+        block_size=block,
+        unplugged_inaccessible=inaccessible,
+        region_size=backend.size,
+    )
+    return _resize_usable_region(realized, dev.requested_size, can_shrink=True)
+
+
+def _resize_usable_region(dev: VirtioMEM, requested: int, can_shrink: bool) -> VirtioMEM:
+    """virtio_mem_resize_usable_region: requested size plus the extent, in blocks."""
+    new = min(dev.region_size, requested + VIRTIO_MEM_USABLE_EXTENT)
+    new = -(-new // dev.block_size) * dev.block_size
+    if not requested:
+        new = 0
+    if new < dev.usable_region_size and not can_shrink:
+        return dev
+    return replace(dev, usable_region_size=new)
+
+
+def set_requested_size(dev: VirtioMEM, value: int, realized: bool) -> VirtioMEM:
+    """The ``requested-size`` setter (virtio_mem_set_requested_size).
+
+    Before realize the value is only stored (realize checks it); after,
+    it is checked and the usable region grows to cover it.  The guest is
+    notified of the new request either way, which a silent guest ignores.
+
+    Raises:
+        GenericError: not a multiple of the block size, or beyond the backend.
+    """
+    if not realized:
+        return replace(dev, requested_size=value)
+    if value % dev.block_size:
+        raise GenericError(
+            f"'requested-size' has to be multiples of 'block-size' (0x{dev.block_size:x})"
+        )
+    if value > dev.region_size:
+        # Sic: no space before the parenthesis.
+        raise GenericError(
+            f"'requested-size' cannot exceed the memory backend size(0x{dev.region_size:x})"
+        )
+    if value == dev.requested_size:
+        return dev
+    return replace(_resize_usable_region(dev, value, can_shrink=False), requested_size=value)
+
+
+def guest_resize(dev: VirtioMEM) -> list[VirtioMEM]:
+    """A cooperative guest driving ``size`` to ``requested-size``, block by block.
+
+    Each plug or unplug request the guest sends changes ``size`` by one
+    block and fires the size-change notifier, so each returned state is one
+    MEMORY_DEVICE_SIZE_CHANGE (virtio_mem_state_change_request).  The guest
+    can only plug inside the usable region, so it stops there.
+    """
+    target = min(dev.requested_size, dev.usable_region_size)
+    states: list[VirtioMEM] = []
+    current = dev
+    while current.size != target:
+        step = dev.block_size if current.size < target else -dev.block_size
+        current = replace(current, size=current.size + step)
+        states.append(current)
+    return states
+
+
+def fill_device_info(dev: VirtioMEM, ident: str | None) -> dict[str, object]:
+    """VirtioMEMDeviceInfo in schema member order (virtio_mem_pci_fill_device_info)."""
+    info: dict[str, object] = {} if ident is None else {"id": ident}
+    info.update(
+        {
+            "memaddr": dev.memaddr,
+            "requested-size": dev.requested_size,
+            "size": dev.size,
+            "max-size": dev.region_size,
+            "block-size": dev.block_size,
+            "node": dev.node,
+            "memdev": f"/objects/{dev.memdev}",
+        }
+    )
+    return info
+
+
+def virtio_mem_unplug_request() -> None:
+    """pc_virtio_md_pci_unplug_request: virtio memory never leaves.
+
+    Raises:
+        GenericError: always.
+    """
+    raise GenericError("virtio based memory devices cannot be unplugged.")

@@ -1,0 +1,86 @@
+"""virtio-pmem-pci: a backend exposed to the guest as persistent memory.
+
+QEMU counterparts (7.2): hw/virtio/virtio-pmem.c (virtio_pmem_realize,
+fill_device_info), hw/virtio/virtio-pmem-pci.c (the memory-device hooks:
+the whole region is plugged, no minimum alignment beyond the region's) and
+hw/i386/pc.c (pc_virtio_md_pci_unplug_request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from qmpnuma.errors import GenericError
+from qmpnuma.machine.backends import MemoryBackend
+from qmpnuma.machine.ram_region import region_alignment
+
+__all__ = [
+    "TYPE_VIRTIO_PMEM_PCI",
+    "TYPE_VIRTIO_PMEM",
+    "VirtioPMEM",
+    "virtio_pmem_get_memory_region",
+    "virtio_pmem_get_min_alignment",
+    "virtio_pmem_realize",
+    "fill_device_info",
+    "PMEM_NODE",
+]
+
+TYPE_VIRTIO_PMEM_PCI = "virtio-pmem-pci"
+#: The virtio device inside the proxy, which owns the aliased properties.
+TYPE_VIRTIO_PMEM = "virtio-pmem"
+#: hw/core/numa.c numa_stat_memory_devices counts virtio-pmem on node 0
+#: ("TODO: once we support numa, assign to right node").
+PMEM_NODE = 0
+
+
+@dataclass(frozen=True)
+class VirtioPMEM:
+    """The virtio-pmem device state (VirtIOPMEM)."""
+
+    #: Backend id (the ``memdev`` link), None when not set.
+    memdev: str | None = None
+    #: ``memaddr`` (pmem->start): the guest-physical base, 0 until placed.
+    memaddr: int = 0
+    #: The backend's size, fixed at realize; all of it is plugged.
+    region_size: int = 0
+
+
+def virtio_pmem_get_memory_region(
+    dev: VirtioPMEM, backends: dict[str, MemoryBackend]
+) -> MemoryBackend:
+    """The region a memory device maps: its backend's.
+
+    Raises:
+        GenericError: ``'memdev' property must be set``.
+    """
+    if dev.memdev is None:
+        raise GenericError("'memdev' property must be set")
+    return backends[dev.memdev]
+
+
+def virtio_pmem_get_min_alignment(dev: VirtioPMEM, backend: MemoryBackend) -> int:
+    """No get_min_alignment hook: the region's own alignment decides."""
+    return region_alignment(backend)
+
+
+def virtio_pmem_realize(dev: VirtioPMEM, backend: MemoryBackend, busy: bool) -> VirtioPMEM:
+    """virtio_pmem_realize: the backend must not be mapped yet.
+
+    (Its "virtio-pmem memdev not set" cannot happen: the memory-device
+    pre-plug refuses a missing memdev first.)
+
+    Raises:
+        GenericError: ``can't use already busy memdev: ID``.
+    """
+    if busy:
+        raise GenericError(f"can't use already busy memdev: {backend.id}")
+    return replace(dev, region_size=backend.size)
+
+
+def fill_device_info(dev: VirtioPMEM, ident: str | None) -> dict[str, object]:
+    """VirtioPMEMDeviceInfo in schema member order."""
+    info: dict[str, object] = {} if ident is None else {"id": ident}
+    info.update(
+        {"memaddr": dev.memaddr, "size": dev.region_size, "memdev": f"/objects/{dev.memdev}"}
+    )
+    return info
