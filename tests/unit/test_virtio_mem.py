@@ -28,7 +28,9 @@ MiB = 1 << 20
 GiB = 1 << 30
 
 
-def backend(qom_type: str = "memory-backend-ram", size: int = GiB, **props: object) -> MemoryBackend:
+def backend(
+    qom_type: str = "memory-backend-ram", size: int = GiB, **props: object
+) -> MemoryBackend:
     args: dict[str, object] = {"id": "m0", "size": size, **props}
     obj = user_creatable_add_type(qom_type, args, lambda: (), BackendDefaults(), (0,))
     assert isinstance(obj, MemoryBackend)
