@@ -36,6 +36,7 @@ __all__ = [
     "set_requested_size",
     "guest_resize",
     "fill_device_info",
+    "size_change_event",
     "virtio_mem_unplug_request",
 ]
 
@@ -235,6 +236,18 @@ def guest_resize(dev: VirtioMEM) -> list[VirtioMEM]:
         current = replace(current, size=current.size + step)
         states.append(current)
     return states
+
+
+def size_change_event(ident: str | None, qom_path: str, size: int) -> dict[str, object]:
+    """MEMORY_DEVICE_SIZE_CHANGE's data (virtio_mem_pci_size_change_notify).
+
+    QEMU's monitor throttles this event to one per second and QOM path
+    (monitor/monitor.c), keeping the last size: whoever delivers a burst
+    of guest steps applies that.
+    """
+    data: dict[str, object] = {} if ident is None else {"id": ident}
+    data.update({"size": size, "qom-path": qom_path})
+    return data
 
 
 def fill_device_info(dev: VirtioMEM, ident: str | None) -> dict[str, object]:

@@ -18,6 +18,7 @@ from qmpnuma.machine.virtio_mem import (
     guest_resize,
     set_block_size,
     set_requested_size,
+    size_change_event,
     virtio_mem_get_memory_region,
     virtio_mem_get_min_alignment,
     virtio_mem_realize,
@@ -170,3 +171,13 @@ def test_device_info_in_schema_order() -> None:
 def test_unplug_is_refused() -> None:
     with pytest.raises(GenericError, match=r"^virtio based memory devices cannot be unplugged\.$"):
         virtio_mem_unplug_request()
+
+
+def test_size_change_event_data_in_schema_order() -> None:
+    path = "/machine/peripheral/vm0"
+    assert list(size_change_event("vm0", path, 2 * MiB).items()) == [
+        ("id", "vm0"), ("size", 2 * MiB), ("qom-path", path),
+    ]  # fmt: skip
+    assert size_change_event(None, "/machine/peripheral-anon/device[0]", 0) == {
+        "size": 0, "qom-path": "/machine/peripheral-anon/device[0]",
+    }  # fmt: skip
