@@ -24,6 +24,9 @@ from qmpnuma.machine.ram_region import host_page_size, region_alignment
 
 __all__ = [
     "TYPE_VIRTIO_MEM_PCI",
+    "TYPE_VIRTIO_MEM",
+    "QOM_OWN_PROPS",
+    "QOM_ALIASES",
     "VIRTIO_MEM_MIN_BLOCK_SIZE",
     "THP_SIZE",
     "VIRTIO_MEM_USABLE_EXTENT",
@@ -52,6 +55,15 @@ THP_SIZE = 2 * MiB
 #: hw/virtio/virtio-mem.c VIRTIO_MEM_USABLE_EXTENT for x86 targets: how far
 #: the usable region reaches beyond the requested size (two 128 MiB sections).
 VIRTIO_MEM_USABLE_EXTENT = 2 * 128 * MiB
+#: virtio_mem_properties (aliased onto the proxy, in array order) and the
+#: proxy's own aliases of virtio_mem_instance_init's properties.
+QOM_OWN_PROPS: tuple[tuple[str, str], ...] = (
+    ("memaddr", "uint64"), ("node", "uint32"), ("prealloc", "bool"),
+    ("memdev", "link<memory-backend>"), ("unplugged-inaccessible", "OnOffAuto"),
+)  # fmt: skip
+QOM_ALIASES: tuple[tuple[str, str], ...] = (
+    ("block-size", "size"), ("size", "size"), ("requested-size", "size"),
+)  # fmt: skip
 #: ON_OFF_AUTO values of ``unplugged-inaccessible``.
 _ON, _OFF, _AUTO = "on", "off", "auto"
 

@@ -17,6 +17,7 @@ from qmpnuma.machine.ram_region import region_alignment
 __all__ = [
     "TYPE_VIRTIO_PMEM_PCI",
     "TYPE_VIRTIO_PMEM",
+    "QOM_OWN_PROPS",
     "VirtioPMEM",
     "virtio_pmem_get_memory_region",
     "virtio_pmem_get_min_alignment",
@@ -28,6 +29,10 @@ __all__ = [
 TYPE_VIRTIO_PMEM_PCI = "virtio-pmem-pci"
 #: The virtio device inside the proxy, which owns the aliased properties.
 TYPE_VIRTIO_PMEM = "virtio-pmem"
+#: virtio_pmem_properties, aliased onto the proxy in array order.
+QOM_OWN_PROPS: tuple[tuple[str, str], ...] = (
+    ("memaddr", "uint64"), ("memdev", "link<memory-backend>"),
+)  # fmt: skip
 #: hw/core/numa.c numa_stat_memory_devices counts virtio-pmem on node 0
 #: ("TODO: once we support numa, assign to right node").
 PMEM_NODE = 0
