@@ -40,6 +40,8 @@ __all__ = [
     "guest_resize",
     "fill_device_info",
     "size_change_event",
+    "qom_get",
+    "qom_set",
     "virtio_mem_unplug_request",
 ]
 
@@ -277,6 +279,49 @@ def fill_device_info(dev: VirtioMEM, ident: str | None) -> dict[str, object]:
         }
     )
     return info
+
+
+def _visit_size(name: str, value: object) -> int:
+    """The QObject input visitor's size: any JSON integer, as a uint64."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 63) <= value < 1 << 64:
+        # qapi/qobject-input-visitor.c (QERR_INVALID_PARAMETER_VALUE)
+        raise GenericError(f"Parameter '{name}' expects uint64")
+    return value & ((1 << 64) - 1)
+
+
+def qom_get(dev: VirtioMEM, name: str) -> object:
+    """qom-get of a virtio-mem property the proxy aliases.
+
+    Raises:
+        KeyError: not one of virtio-mem's own properties.
+    """
+    values: dict[str, object] = {
+        "memaddr": dev.memaddr, "node": dev.node, "prealloc": dev.prealloc,
+        "memdev": f"/objects/{dev.memdev}", "unplugged-inaccessible": dev.unplugged_inaccessible,
+        "block-size": dev.block_size, "size": dev.size, "requested-size": dev.requested_size,
+    }  # fmt: skip
+    return values[name]
+
+
+def qom_set(dev: VirtioMEM, name: str, value: object) -> VirtioMEM:
+    """qom-set of a realized device's writable or self-checking properties.
+
+    ``requested-size`` changes; ``block-size`` and ``size`` refuse in their
+    own words.  The rest are qdev's (virtio_pci.refuse_qom_set).
+
+    Raises:
+        GenericError: the setter's refusal.
+        KeyError: a property whose refusal is qdev's.
+    """
+    if name == "requested-size":
+        return set_requested_size(dev, _visit_size(name, value), realized=True)
+    if name == "block-size":
+        # The setter refuses a realized device before it reads the value.
+        return set_block_size(dev, 0, realized=True)
+    if name == "size":
+        # qom/object.c object_property_set: a getter-only property
+        raise GenericError(f"Property '{TYPE_VIRTIO_MEM}.size' is not writable")
+    raise KeyError(name)
 
 
 def virtio_mem_unplug_request() -> None:

@@ -19,12 +19,16 @@ observed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NoReturn
 
+from qmpnuma.errors import GenericError
 from qmpnuma.hashorder import GStrHashSet
+from qmpnuma.machine.pci import devfn_str
 
 __all__ = [
     "proxy_qom_properties",
-    "proxy_qom_defaults",
+    "proxy_qom_get",
+    "refuse_qom_set",
     "VIRTIO_DEVICE_PROPS",
     "MEMORY_REGION",
 ]
@@ -75,9 +79,31 @@ _DEFAULTS: dict[str, object] = {
 }  # fmt: skip
 
 
-def proxy_qom_defaults() -> Mapping[str, object]:
-    """qom-get values of the properties whose value no device changes."""
-    return _DEFAULTS
+def proxy_qom_get(
+    name: str,
+    path: str,
+    types: Mapping[str, str],
+    bus_path: str,
+    devfn: int,
+    multifunction: bool,
+    hotplugged: bool,
+) -> object:
+    """qom-get of a proxy property that is not its virtio device's own.
+
+    A child property reads as the child's canonical path.
+
+    Raises:
+        KeyError: not a proxy property.
+    """
+    if types.get(name, "").startswith("child<"):
+        return f"{path}/{name}"
+    values: dict[str, object] = {
+        "parent_bus": bus_path, "addr": devfn, "legacy-addr": devfn_str(devfn),
+        "multifunction": multifunction, "hotplugged": hotplugged,
+    }  # fmt: skip
+    if name in values:
+        return values[name]
+    return _DEFAULTS[name]
 
 
 def proxy_qom_properties(
@@ -110,3 +136,46 @@ def proxy_qom_properties(
     types = dict(instance)
     walked = [(name, types[name]) for name in table]
     return (*_CLASS_PROPS, *reversed(walked))
+
+
+#: Class properties without a setter (qom/object.c: "is not writable").
+_READ_ONLY = ("type", "parent_bus", "hotplugged", "hotpluggable", "legacy-addr")
+
+
+def refuse_qom_set(
+    name: str,
+    proxy_type: str,
+    vdev_type: str,
+    ident: str | None,
+    listed: tuple[tuple[str, str], ...],
+    own: tuple[tuple[str, str], ...],
+) -> NoReturn:
+    """qom-set of a realized proxy's property that neither kind lets change.
+
+    ``listed`` is the proxy's qom-list, ``own`` the virtio device's aliased
+    qdev properties.  A qdev property is fixed once realized; the aliased
+    ones are the virtio device's, which is anonymous.  (``realized`` is
+    the device layer's: setting it runs device_set_realized.)
+
+    Raises:
+        GenericError: always, with QEMU's text for the property.
+    """
+    types = dict(listed)
+    if name not in types:
+        raise GenericError(f"Property '{proxy_type}.{name}' not found")
+    if name == "memdev":
+        raise GenericError(
+            f"Attempt to set link property 'memdev' on device '(null)' (type '{vdev_type}')"
+            " after it was realized"
+        )
+    if name in dict(own) or name in dict(VIRTIO_DEVICE_PROPS):
+        raise GenericError(
+            f"Attempt to set property '{name}' on anonymous device (type '{vdev_type}')"
+            " after it was realized"
+        )
+    if name in _READ_ONLY or types[name].startswith("child<"):
+        raise GenericError(f"Property '{proxy_type}.{name}' is not writable")
+    device = "anonymous device" if ident is None else f"device '{ident}'"
+    raise GenericError(
+        f"Attempt to set property '{name}' on {device} (type '{proxy_type}') after it was realized"
+    )

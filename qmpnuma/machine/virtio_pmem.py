@@ -23,6 +23,7 @@ __all__ = [
     "virtio_pmem_get_min_alignment",
     "virtio_pmem_realize",
     "fill_device_info",
+    "qom_get",
     "PMEM_NODE",
 ]
 
@@ -80,6 +81,16 @@ def virtio_pmem_realize(dev: VirtioPMEM, backend: MemoryBackend, busy: bool) -> 
     if busy:
         raise GenericError(f"can't use already busy memdev: {backend.id}")
     return replace(dev, region_size=backend.size)
+
+
+def qom_get(dev: VirtioPMEM, name: str) -> object:
+    """qom-get of a virtio-pmem property the proxy aliases.
+
+    Raises:
+        KeyError: not one of virtio-pmem's own properties.
+    """
+    values: dict[str, object] = {"memaddr": dev.memaddr, "memdev": f"/objects/{dev.memdev}"}
+    return values[name]
 
 
 def fill_device_info(dev: VirtioPMEM, ident: str | None) -> dict[str, object]:

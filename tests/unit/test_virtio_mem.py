@@ -16,6 +16,8 @@ from qmpnuma.machine.virtio_mem import (
     default_block_size,
     fill_device_info,
     guest_resize,
+    qom_get,
+    qom_set,
     set_block_size,
     set_requested_size,
     size_change_event,
@@ -181,3 +183,25 @@ def test_size_change_event_data_in_schema_order() -> None:
     assert size_change_event(None, "/machine/peripheral-anon/device[0]", 0) == {
         "size": 0, "qom-path": "/machine/peripheral-anon/device[0]",
     }  # fmt: skip
+
+
+def test_qom_get_and_set_of_a_realized_device() -> None:
+    dev, _ = realize(VirtioMEM(memdev="m0", requested_size=64 * MiB))
+    assert qom_get(dev, "requested-size") == 64 * MiB
+    assert qom_get(dev, "memdev") == "/objects/m0"
+    assert qom_get(dev, "unplugged-inaccessible") == "off"
+    with pytest.raises(KeyError):
+        qom_get(dev, "addr")
+    assert qom_set(dev, "requested-size", 128 * MiB).requested_size == 128 * MiB
+    # Any JSON integer is a uint64 to the visitor: -2**63 is 2**63.
+    with pytest.raises(GenericError, match="cannot exceed the memory backend size"):
+        qom_set(dev, "requested-size", -(1 << 63))
+    for bad in (True, 1.5, "1G", 1 << 64):
+        with pytest.raises(GenericError, match="^Parameter 'requested-size' expects uint64$"):
+            qom_set(dev, "requested-size", bad)
+    with pytest.raises(GenericError, match="^'block-size' cannot be changed$"):
+        qom_set(dev, "block-size", "x")
+    with pytest.raises(GenericError, match=r"^Property 'virtio-mem\.size' is not writable$"):
+        qom_set(dev, "size", 0)
+    with pytest.raises(KeyError):
+        qom_set(dev, "node", 0)
