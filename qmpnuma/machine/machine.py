@@ -323,7 +323,7 @@ class Machine:
         self.ram_list.ram_block_notifier_add(notifier)
 
     def ram_block_notifier_remove(self, notifier: RAMBlockNotifier) -> None:
-        """hw/core/numa.c ram_block_notifier_remove: no replay in 7.2."""
+        """hw/core/numa.c ram_block_notifier_remove: replays existing blocks as removed (7.2)."""
         self.ram_list.ram_block_notifier_remove(notifier)
 
     # -- devices -------------------------------------------------------------
