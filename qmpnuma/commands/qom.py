@@ -19,12 +19,13 @@ from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.machine.backends import MemoryBackend, UserObject
 from qmpnuma.machine.machine import OBJECTS_ROOT, Machine
-from qmpnuma.machine.qdev import PERIPHERAL, PERIPHERAL_ANON, DeviceState
+from qmpnuma.machine.qdev import PERIPHERAL, PERIPHERAL_ANON, DeviceState, qdev_set_property
 from qmpnuma.machine.topology import CpuSlot
 
 __all__ = [
     "qmp_qom_list",
     "qmp_qom_get",
+    "qmp_qom_set",
     "qmp_object_add",
     "qmp_object_del",
     "QomNode",
@@ -210,7 +211,8 @@ def qom_tree(machine: Machine) -> dict[str, QomNode]:
         root_children.insert(0, ("objects", "child<container>"))
         tree[OBJECTS_ROOT] = _container(
             # qmp_qom_list prepends: the children come out reversed.
-            OBJECTS_ROOT, [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())]
+            OBJECTS_ROOT,
+            [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())],
         )
     for ident, obj in objects.items():
         tree[f"{OBJECTS_ROOT}/{ident}"] = _object_node(machine, obj)
@@ -274,6 +276,22 @@ def qmp_qom_get(ctx: CommandContext, args: dict[str, object]) -> object:
         # A child property reads as the child's canonical path.
         return f"{node.path.rstrip('/')}/{name}"
     return node.get(name)
+
+
+def qmp_qom_set(ctx: CommandContext, args: dict[str, object]) -> None:
+    """qom-set (qom/qom-qmp-cmds.c): a device property, typed from JSON.
+
+    Raises:
+        DeviceNotFound: nothing (or several objects) at ``path``.
+        GenericError: QEMU's property texts; for an object that is not a
+            device, qmpnuma's own text (docs/emulated.md).
+    """
+    machine = ctx.vm.machine
+    node = _resolve(machine, str(args["path"]), report_ambiguous=False)
+    dev = machine.qdev.by_path(node.path)
+    if dev is None:
+        raise GenericError(f"qom-set of {node.qom_type} objects is not emulated")
+    qdev_set_property(machine, dev, str(args["property"]), args["value"])
 
 
 def qmp_object_add(ctx: CommandContext, args: dict[str, object]) -> None:

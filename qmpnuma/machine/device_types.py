@@ -6,6 +6,7 @@ family resolver for a whole family of type names) and adds it here.
 
 from __future__ import annotations
 
+from qmpnuma.machine.nvdimm import NVDIMM
 from qmpnuma.machine.pc_dimm import PC_DIMM
 from qmpnuma.machine.qdev import DeviceClass, DeviceRegistry
 
@@ -14,4 +15,4 @@ __all__ = ["DEVICE_TYPES"]
 #: hw/core/qdev.c TYPE_DEVICE: abstract, so device_add refuses it by name.
 _DEVICE = DeviceClass("device", abstract=True)
 
-DEVICE_TYPES = DeviceRegistry.of([_DEVICE, PC_DIMM])
+DEVICE_TYPES = DeviceRegistry.of([_DEVICE, PC_DIMM, NVDIMM])

@@ -24,7 +24,13 @@ from qmpnuma.machine.memory_device import (
     memory_device_pre_plug,
     memory_device_unplug,
 )
-from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType
+from qmpnuma.machine.qdev import (
+    DeviceClass,
+    DeviceState,
+    PropertyInfo,
+    PropType,
+    RealizedSet,
+)
 
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
@@ -40,9 +46,6 @@ __all__ = [
 
 #: include/hw/mem/pc-dimm.h PC_DIMM_UNASSIGNED_SLOT.
 PC_DIMM_UNASSIGNED_SLOT = -1
-#: The alignment of a backend's RAM block on x86_64 Linux (QEMU_VMALLOC_ALIGN),
-#: hence of a DIMM on machine types that enforce aligned DIMMs.
-RAM_BLOCK_ALIGN = 2 << 20
 #: hw/acpi/memory_hotplug.c: the ACPI device of each board, for its texts.
 _ACPI_DEVICE_TYPE = {"i440fx": "PIIX4_PM", "q35": "ICH9-LPC"}
 #: hw/i386/pc.c pc_compat_2_0: memory-hotplug-support=off before 2.1.
@@ -53,7 +56,7 @@ PC_DIMM_PROPERTIES = (
     PropertyInfo("addr", PropType.UINT64, 0),
     PropertyInfo("node", PropType.UINT32, 0),
     PropertyInfo("slot", PropType.INT32, PC_DIMM_UNASSIGNED_SLOT),
-    PropertyInfo("memdev", PropType.MEMDEV, None),
+    PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK),
     PropertyInfo("legacy-memdev", PropType.STR, writable=False, readable=False),
     PropertyInfo("size", PropType.UINT64, writable=False),
 )
@@ -115,8 +118,10 @@ class PCDIMMKind(MemoryDeviceKind):
         return backend.size
 
     def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
-        # pc-dimm has no get_min_alignment: the block's alignment decides.
-        return RAM_BLOCK_ALIGN
+        # pc-dimm has no get_min_alignment: its region's alignment decides.
+        backend = self.memdev(machine, dev)
+        assert backend is not None
+        return backend.block_align
 
     def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
         """pc_memory_pre_plug, then pc_dimm_realize's checks."""

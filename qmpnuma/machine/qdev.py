@@ -46,6 +46,7 @@ __all__ = [
     "PERIPHERAL",
     "PERIPHERAL_ANON",
     "PropType",
+    "RealizedSet",
     "PropertyInfo",
     "DeviceKind",
     "DeviceClass",
@@ -57,6 +58,7 @@ __all__ = [
     "QdevTree",
     "qdev_device_add",
     "qdev_unplug",
+    "qdev_set_property",
     "qdev_unplug_complete",
 ]
 
@@ -88,6 +90,19 @@ _INT_RANGES = {
 _U64 = 1 << 64
 
 
+class RealizedSet(enum.Enum):
+    """What setting a property does once the device is realized (qom-set)."""
+
+    #: A qdev property: qdev_prop_set_after_realize's error.
+    QDEV = "qdev"
+    #: A link: the target is resolved, then refused (qdev_prop_allow_set_link_before_realize).
+    LINK = "link"
+    #: The type's setter refuses: ``cannot change property value``.
+    LOCKED = "locked"
+    #: Allowed: the kind's set_property hook applies it.
+    ALLOWED = "allowed"
+
+
 @dataclass(frozen=True)
 class PropertyInfo:
     """One property of a device type (a qdev Property, or a QOM one)."""
@@ -99,6 +114,13 @@ class PropertyInfo:
     writable: bool = True
     #: False for setter-only ones (qdev's legacy-* string forms).
     readable: bool = True
+    #: The type qom-list shows when it is not the visitor's (``int`` for a size).
+    qom_type: str | None = None
+    #: The setter's own check of a typed value: raises QMPError with its text.
+    #: It gets the device type's name, for QEMU's ``Property 'T.P' ...`` texts.
+    check: Callable[[str, object], None] | None = None
+    #: qom-set on a realized device.
+    realized_set: RealizedSet = RealizedSet.QDEV
 
 
 class DeviceKind:
@@ -135,6 +157,14 @@ class DeviceKind:
         """A property's value for qom-get (the type's computed ones included)."""
         return dev.props[name]
 
+    def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
+        """qom-set of a property allowed after realize (RealizedSet.ALLOWED).
+
+        ``value`` is typed and has passed the property's check; raise QMPError
+        to refuse it, leaving everything as it was.
+        """
+        dev.props[name] = value
+
 
 @dataclass(frozen=True)
 class DeviceClass:
@@ -158,7 +188,9 @@ class DeviceClass:
 
     def qom_type_of(self, name: str) -> str:
         prop = self.find_property(name)
-        return prop.type.value if prop else "string"
+        if prop is None:
+            return "string"
+        return prop.qom_type or prop.type.value
 
 
 #: hw/core/qdev.c device_class_init / device_initfn: every device has these.
@@ -413,7 +445,52 @@ def _set_property(machine: Machine, dev: DeviceState, name: str, value: object, 
     if prop.type is PropType.MEMDEV:
         assert isinstance(typed, str)
         typed = _resolve_memdev_link(machine, prop.name, typed)
+    if prop.check is not None:
+        prop.check(dev.dc.name, typed)
     dev.props[name] = typed
+
+
+def qdev_set_property(machine: Machine, dev: DeviceState, name: str, value: object) -> None:
+    """qom-set of a realized device's property (object_property_set_qobject).
+
+    Raises:
+        QMPError: QEMU's texts: unknown or read-only property, set after
+        realize, or the value's type or the setter's check.
+    """
+    prop = dev.dc.find_property(name)
+    if prop is None:
+        # qom/object.c object_property_find_err
+        raise GenericError(f"Property '{dev.dc.name}.{name}' not found")
+    if not prop.writable:
+        raise GenericError(f"Property '{dev.dc.name}.{name}' is not writable")
+    if prop.realized_set is RealizedSet.QDEV:
+        # hw/core/qdev-properties.c qdev_prop_set_after_realize
+        if dev.id is not None:
+            raise GenericError(
+                f"Attempt to set property '{name}' on device '{dev.id}' "
+                f"(type '{dev.dc.name}') after it was realized"
+            )
+        raise GenericError(
+            f"Attempt to set property '{name}' on anonymous device "
+            f"(type '{dev.dc.name}') after it was realized"
+        )
+    if prop.realized_set is RealizedSet.LOCKED:
+        raise GenericError("cannot change property value")
+    typed = _visit_property(prop, value, from_json=True)
+    if prop.realized_set is RealizedSet.LINK:
+        assert isinstance(typed, str)
+        if typed:
+            _resolve_memdev_link(machine, name, typed)
+        # hw/core/qdev-properties.c qdev_prop_allow_set_link_before_realize;
+        # an anonymous device's NULL id prints as glibc's "(null)".
+        ident = dev.id if dev.id is not None else "(null)"
+        raise GenericError(
+            f"Attempt to set link property '{name}' on device '{ident}' "
+            f"(type '{dev.dc.name}') after it was realized"
+        )
+    if prop.check is not None:
+        prop.check(dev.dc.name, typed)
+    dev.dc.kind.set_property(machine, dev, name, typed)
 
 
 def _resolve_memdev_link(machine: Machine, name: str, path: str) -> str:

@@ -29,6 +29,10 @@ def qom_get(path: str, prop: str) -> Step:
     return qmp("qom-get", {"path": path, "property": prop})
 
 
+def qom_set(path: str, prop: str, value: object) -> Step:
+    return qmp("qom-set", {"path": path, "property": prop, "value": value})
+
+
 #: The views that follow the plugged devices.
 VIEWS = (
     qmp("query-memory-devices"),
@@ -238,6 +242,132 @@ def _dimm_scenarios() -> list[Scenario]:
     ]
 
 
+def nvdimm(**props: object) -> Step:
+    return qmp("device_add", {"driver": "nvdimm", **props})
+
+
+def _nvdimm_scenarios() -> list[Scenario]:
+    nvdimm_args = ("-S", "-machine", "pc,nvdimm=on", "-m", "1G,slots=4,maxmem=8G", *TWO_NODES)
+    return [
+        Scenario(
+            "nvdimm-hotplug",
+            (
+                *nvdimm_args,
+                "-object",
+                "memory-backend-file,id=f0,size=1G,mem-path=/tmp",
+                "-object",
+                "memory-backend-ram,id=small,size=2M",
+            ),
+            (
+                ram("m0", G),
+                nvdimm(memdev="small", **{"label-size": "256K"}),
+                nvdimm(memdev="m0", **{"label-size": "64K"}),
+                nvdimm(memdev="m0", uuid="x"),
+                nvdimm(memdev="m0", id="n0", node=1, **{"label-size": "128K"}),
+                nvdimm(memdev="f0", id="n1", addr="0x180201000"),
+                nvdimm(memdev="f0", id="n1"),
+                qmp("qom-list", {"path": "/machine/peripheral/n0"}),
+                qom_get("/machine/peripheral/n0", "uuid"),
+                qom_get("/machine/peripheral/n0", "label-size"),
+                qom_get("/machine/peripheral/n0", "size"),
+                qom_get("/machine/peripheral/n0", "unarmed"),
+                qom_get("/machine/peripheral/n0", "nvdimm-memory[0]"),
+                qmp("device_del", {"id": "n0"}),
+                *VIEWS,
+                hmp("info numa"),
+            ),
+        ),
+        Scenario(
+            "qom-set-devices",
+            (*nvdimm_args,),
+            (
+                ram("m0", G),
+                ram("m1", G),
+                ram("m2", G),
+                nvdimm(memdev="m0", id="n0", **{"label-size": "128K"}),
+                dimm(memdev="m1"),
+                qom_set("/machine/peripheral/n0", "label-size", 1),
+                qom_set("/machine/peripheral/n0", "node", 1),
+                qom_set("/machine/peripheral/n0", "unarmed", True),
+                qom_set("/machine/peripheral/n0", "uuid", "12345678-1234-1234-1234-123456789abc"),
+                qom_set("/machine/peripheral/n0", "uuid", "nope"),
+                qom_set("/machine/peripheral/n0", "uuid", 5),
+                qom_get("/machine/peripheral/n0", "uuid"),
+                qom_set("/machine/peripheral/n0", "size", 1),
+                qom_set("/machine/peripheral/n0", "nope", 1),
+                qom_set("/machine/peripheral/n0", "memdev", "m2"),
+                qom_set("/machine/peripheral/n0", "memdev", 1),
+                qom_set("/machine/peripheral/n0", "memdev", "nope"),
+                qom_set("/machine/peripheral/nope", "node", 1),
+                qom_set("/machine/peripheral-anon/device[0]", "node", 1),
+                qom_set("/machine/peripheral-anon/device[0]", "memdev", "m2"),
+                qom_set("/machine/peripheral-anon/device[0]", "addr", "x"),
+                qom_set("/machine/peripheral-anon/device[0]", "hotplugged", False),
+                qom_set("/machine/peripheral-anon/device[0]", "legacy-memdev", "m2"),
+                *VIEWS,
+            ),
+        ),
+        Scenario(
+            "nvdimm-not-enabled",
+            ("-S", "-m", "1G,slots=4,maxmem=8G"),
+            (ram("m0", G), nvdimm(memdev="m0"), nvdimm(memdev="m0", uuid="x")),
+        ),
+        Scenario(
+            "nvdimm-uuid-and-dimm-mix",
+            nvdimm_args,
+            (
+                ram("m0", G),
+                ram("m1", G),
+                nvdimm(memdev="m0", id="n", uuid="12345678-ABCD-1234-1234-123456789ABC"),
+                dimm(memdev="m1", id="d", node=1),
+                qom_get("/machine/peripheral/n", "uuid"),
+                *VIEWS,
+            ),
+        ),
+        Scenario(
+            "nvdimm-cli",
+            (
+                *nvdimm_args,
+                "-object",
+                "memory-backend-ram,id=m0,size=1G",
+                "-device",
+                "nvdimm,id=n,memdev=m0,label-size=128K,node=1",
+            ),
+            VIEWS,
+        ),
+        Scenario(
+            "nvdimm-cli-not-enabled",
+            (
+                "-S",
+                "-m",
+                "1G,slots=4,maxmem=8G",
+                "-object",
+                "memory-backend-ram,id=m0,size=1G",
+                "-device",
+                "nvdimm,id=n,memdev=m0",
+            ),
+        ),
+        Scenario(
+            "dimm-file-and-memfd-alignment",
+            (
+                "-S",
+                "-m",
+                "1G,slots=4,maxmem=8G",
+                "-object",
+                "memory-backend-memfd,id=d0,size=1G",
+                "-object",
+                "memory-backend-file,id=f0,size=1G,mem-path=/tmp,align=64K",
+            ),
+            (
+                dimm(memdev="d0", addr="0x100001000"),
+                dimm(memdev="f0", addr="0x180001000"),
+                dimm(memdev="f0", addr="0x180010000"),
+                *VIEWS,
+            ),
+        ),
+    ]
+
+
 def _cli_scenarios() -> list[Scenario]:
     return [
         Scenario(
@@ -430,4 +560,9 @@ def _cli_scenarios() -> list[Scenario]:
     ]
 
 
-SCENARIOS = [*_generic_scenarios(), *_dimm_scenarios(), *_cli_scenarios()]
+SCENARIOS = [
+    *_generic_scenarios(),
+    *_dimm_scenarios(),
+    *_nvdimm_scenarios(),
+    *_cli_scenarios(),
+]
