@@ -25,7 +25,7 @@ from qmpnuma.cutils import (
     qemu_strtosz,
     qemu_strtou64,
 )
-from qmpnuma.errors import GenericError, Reporter
+from qmpnuma.errors import GenericError, QMPError, Reporter
 from qmpnuma.hashorder import GStrHashSet
 from qmpnuma.machine.backends import (
     MEMORY_BACKEND_TYPES,
@@ -41,6 +41,7 @@ from qmpnuma.machine.cpu_models import (
     is_amd_model,
     x86_cpu_phys_bits,
 )
+from qmpnuma.machine.device_types import DEVICE_TYPES
 from qmpnuma.machine.machine_types import MachineClass
 from qmpnuma.machine.memory import (
     DeviceMemory,
@@ -49,6 +50,7 @@ from qmpnuma.machine.memory import (
     machine_set_mem,
     pc_memory_init,
 )
+from qmpnuma.machine.memory_device import MemoryDeviceNotifier
 from qmpnuma.machine.numa import (
     NumaState,
     complete_init_numa_distance,
@@ -58,6 +60,16 @@ from qmpnuma.machine.numa import (
     validate_numa_distance,
 )
 from qmpnuma.machine.phase import Phase
+from qmpnuma.machine.qdev import (
+    CliDeviceError,
+    DeviceOpts,
+    DeviceRegistry,
+    DeviceState,
+    QdevTree,
+    qdev_device_add,
+    qdev_unplug,
+)
+from qmpnuma.machine.runstate import Event
 from qmpnuma.machine.topology import (
     DEFAULT_SMP,
     CpuSlot,
@@ -162,6 +174,7 @@ class Machine:
         mc: MachineClass,
         profile: Profile,
         host_numa_nodes: Collection[int] = HOST_NUMA_NODES,
+        device_types: DeviceRegistry = DEVICE_TYPES,
     ) -> None:
         self.mc = mc
         self.profile = profile
@@ -194,6 +207,14 @@ class Machine:
         #: Backends whose memory is mapped into the guest (host_memory_backend_is_mapped).
         self._mapped: set[str] = set()
         self.numa: NumaState | None = NumaState() if mc.has_numa else None
+        #: /machine/peripheral and /machine/peripheral-anon.
+        self.qdev = QdevTree(device_types)
+        #: -device options, created at board init (vl.c qemu_create_cli_devices).
+        self.cli_devices: list[DeviceOpts] = []
+        #: Placement hooks for in-process users (beyond QEMU).
+        self.memory_device_notifiers: list[MemoryDeviceNotifier] = []
+        #: Events the model raised, in order; the VM's owner drains them.
+        self.events: list[Event] = []
 
     # -- read-only state -------------------------------------------------
 
@@ -261,6 +282,34 @@ class Machine:
     def is_mapped(self, backend_id: str) -> bool:
         return backend_id in self._mapped
 
+    def set_mapped(self, backend_id: str, mapped: bool) -> None:
+        """host_memory_backend_set_mapped: a device maps or unmaps the backend."""
+        if mapped:
+            self._mapped.add(backend_id)
+        else:
+            self._mapped.discard(backend_id)
+
+    def backend(self, ident: str) -> MemoryBackend | None:
+        """The backend named ``ident``, also one a node still holds after object-del."""
+        obj = self._objects.get(ident, self._node_backends.get(ident))
+        return obj if isinstance(obj, MemoryBackend) else None
+
+    @staticmethod
+    def backend_path(ident: str) -> str:
+        return f"{OBJECTS_ROOT}/{ident}"
+
+    def names_object(self, path: str) -> bool:
+        """Whether an absolute ``path`` names an object that is no memory backend."""
+        parts = [part for part in path.split("/") if part]
+        if not path.startswith("/") or len(parts) > 2:
+            return False
+        if len(parts) < 2:
+            return parts in ([], ["machine"]) or (parts == ["objects"] and self._objects_root_made)
+        return parts[0] == OBJECTS_ROOT.strip("/") and parts[1] in self._objects
+
+    def emit(self, name: str, data: dict[str, object] | None = None) -> None:
+        self.events.append((name, data))
+
     def node_memory(self) -> list[int]:
         """Boot memory of each node in id order (query_numa_node_mem, no devices yet)."""
         if self.numa is None:
@@ -274,8 +323,33 @@ class Machine:
         self.ram_list.ram_block_notifier_add(notifier)
 
     def ram_block_notifier_remove(self, notifier: RAMBlockNotifier) -> None:
-        """hw/core/numa.c ram_block_notifier_remove: no replay in 7.2."""
+        """hw/core/numa.c ram_block_notifier_remove: replays existing blocks as removed (7.2)."""
         self.ram_list.ram_block_notifier_remove(notifier)
+
+    # -- devices -------------------------------------------------------------
+
+    def memory_device_notifier_add(self, notifier: MemoryDeviceNotifier) -> None:
+        """Hear about memory devices as they are plugged and unplugged."""
+        self.memory_device_notifiers.insert(0, notifier)
+
+    def memory_device_notifier_remove(self, notifier: MemoryDeviceNotifier) -> None:
+        self.memory_device_notifiers.remove(notifier)
+
+    def device_add(self, opts: dict[str, object], from_json: bool) -> DeviceState:
+        """device_add / -device (qdev_device_add_from_qdict); see qdev.py.
+
+        Raises:
+            QMPError: QEMU's texts; the machine is left as it was.
+        """
+        return qdev_device_add(self, opts, from_json)
+
+    def device_del(self, dev: DeviceState) -> None:
+        """device_del of a found device (qdev_unplug): the request only.
+
+        Raises:
+            QMPError: the device or the machine refuses the unplug.
+        """
+        qdev_unplug(self, dev)
 
     # -- configuration ---------------------------------------------------
 
@@ -441,6 +515,7 @@ class Machine:
 
         Raises:
             GenericError: any fatal configuration error (QEMU exits 1).
+            CliDeviceError: a -device failed (QEMU exits 1 too).
         """
         assert self.phase < Phase.MACHINE_INITIALIZED, "the machine is already built"
         self._check_machine_ram()
@@ -460,7 +535,21 @@ class Machine:
             self.device_memory = pc_memory_init(
                 self.mc, self._mem, phys_bits=x86_cpu_phys_bits(model), amd_cpu=is_amd_model(model)
             )
+        self.phase = Phase.MACHINE_INITIALIZED
+        self._create_cli_devices()
         self.phase = Phase.MACHINE_READY
+
+    def _create_cli_devices(self) -> None:
+        """vl.c qemu_create_cli_devices: every -device, in the order given.
+
+        Raises:
+            CliDeviceError: a device failed, with the option's location.
+        """
+        for device in self.cli_devices:
+            try:
+                qdev_device_add(self, dict(device.opts), device.from_json)
+            except QMPError as e:
+                raise CliDeviceError(e, device.location) from e
 
     def _ram_mapped_by_numa(self) -> bool:
         numa = self.numa
