@@ -370,6 +370,7 @@ class _Vl:
         try:
             self._parse_memory_options()
             machine = self._create_machine()
+            machine.default_devices = Opt.nodefaults not in self.flags
             chardevs = self._create_early_backends(machine)
             accel = self._apply_legacy_machine_options(machine)
             self._apply_machine_options(machine)

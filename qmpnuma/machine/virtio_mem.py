@@ -16,13 +16,20 @@ scripted guest performs, one block at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from qmpnuma.errors import GenericError, Reporter
-from qmpnuma.machine.backends import MemoryBackend
+from qmpnuma.errors import GenericError
+from qmpnuma.machine.backends import HOST_PAGE_SIZE, MemoryBackend
 from qmpnuma.machine.memory import MiB
-from qmpnuma.machine.ram_region import host_page_size, region_alignment
+from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
+from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
+
+if TYPE_CHECKING:
+    from qmpnuma.machine.machine import Machine
 
 __all__ = [
+    "VIRTIO_MEM_PCI",
+    "VirtioMEMPCIKind",
     "TYPE_VIRTIO_MEM_PCI",
     "TYPE_VIRTIO_MEM",
     "QOM_OWN_PROPS",
@@ -42,7 +49,6 @@ __all__ = [
     "size_change_event",
     "qom_get",
     "qom_set",
-    "virtio_mem_unplug_request",
 ]
 
 TYPE_VIRTIO_MEM_PCI = "virtio-mem-pci"
@@ -92,10 +98,14 @@ class VirtioMEM:
     region_size: int = 0
 
 
+def _page_size(backend: MemoryBackend) -> int:
+    """qemu_ram_pagesize(): huge pages are not modelled, so the host's."""
+    return HOST_PAGE_SIZE
+
+
 def default_block_size(backend: MemoryBackend) -> int:
     """virtio_mem_default_block_size: the THP size for normal pages."""
-    page = host_page_size(backend)
-    return max(page, THP_SIZE)
+    return max(_page_size(backend), THP_SIZE)
 
 
 def _has_shared_zeropage(backend: MemoryBackend) -> bool:
@@ -140,7 +150,7 @@ def virtio_mem_get_min_alignment(dev: VirtioMEM, backend: MemoryBackend) -> int:
     alignment.
     """
     block = dev.block_size or default_block_size(backend)
-    return max(block, region_alignment(backend))
+    return max(block, backend.block_align)
 
 
 def virtio_mem_realize(
@@ -148,12 +158,13 @@ def virtio_mem_realize(
     backend: MemoryBackend,
     busy: bool,
     num_nodes: int,
-    reporter: Reporter,
+    warnings: list[str],
 ) -> VirtioMEM:
     """virtio_mem_device_realize's checks and defaults, in its order.
 
     ``busy`` is host_memory_backend_is_mapped(memdev); ``num_nodes`` counts
-    the NUMA nodes (0 without any).  The memory-device pre-plug has run
+    the NUMA nodes (0 without any); warn_report()s go to ``warnings`` as
+    they happen, so a later failure keeps them.  The memory-device pre-plug has run
     before, so the address and the backend size are block-aligned already.
 
     Raises:
@@ -171,17 +182,17 @@ def virtio_mem_realize(
     if inaccessible == _AUTO:
         inaccessible = _OFF if _has_shared_zeropage(backend) else _ON
     elif inaccessible == _OFF and not _has_shared_zeropage(backend):
-        reporter.warn(
+        warnings.append(
             "'unplugged-inaccessible' property set to 'off' with a memdev that does"
             " not support the shared zeropage."
         )
     default = default_block_size(backend)
     block = dev.block_size or default
-    page = host_page_size(backend)
+    page = _page_size(backend)
     if block < page:
         raise GenericError(f"'block-size' property has to be at least the page size (0x{page:x})")
     if block < default:
-        reporter.warn(
+        warnings.append(
             f"'block-size' property is smaller than the default block size ({default // MiB:x} MiB)"
         )
     if dev.requested_size % block:
@@ -324,10 +335,108 @@ def qom_set(dev: VirtioMEM, name: str, value: object) -> VirtioMEM:
     raise KeyError(name)
 
 
-def virtio_mem_unplug_request() -> None:
-    """pc_virtio_md_pci_unplug_request: virtio memory never leaves.
+# -- the device type ---------------------------------------------------------
 
-    Raises:
-        GenericError: always.
-    """
-    raise GenericError("virtio based memory devices cannot be unplugged.")
+
+def _check_block_size(type_name: str, value: object) -> None:
+    assert isinstance(value, int)
+    set_block_size(VirtioMEM(), value, realized=False)
+
+
+#: virtio-mem-pci's properties: the proxy's, then virtio-mem's (aliases of
+#: the anonymous virtio-mem child, which QEMU's errors name).
+VIRTIO_MEM_PCI_PROPERTIES: tuple[PropertyInfo, ...] = (
+    *proxy_properties(TYPE_VIRTIO_MEM),
+    PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("node", PropType.UINT32, 0, alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("prealloc", PropType.BOOL, False, alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
+                 alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("unplugged-inaccessible", PropType.ON_OFF_AUTO, _AUTO,
+                 alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("block-size", PropType.SIZE, 0, check=_check_block_size,
+                 realized_set=RealizedSet.LOCKED, locked_error="'block-size' cannot be changed",
+                 alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("size", PropType.SIZE, writable=False, alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("requested-size", PropType.SIZE, 0, realized_set=RealizedSet.ALLOWED,
+                 alias_type=TYPE_VIRTIO_MEM),
+)  # fmt: skip
+
+
+class VirtioMEMPCIKind(VirtioMDPCIKind):
+    """virtio-mem-pci's hooks: the VirtioMEM state lives in ``dev.state``."""
+
+    info_type = "virtio-mem"
+    vdev_type = TYPE_VIRTIO_MEM
+    own_props = QOM_OWN_PROPS
+    aliases = QOM_ALIASES
+
+    @staticmethod
+    def config(dev: DeviceState) -> VirtioMEM:
+        """The device as its properties describe it (before realize)."""
+        props = dev.props
+        memdev = props["memdev"]
+        return VirtioMEM(
+            memdev=None if memdev is None else str(memdev),
+            node=_int(props["node"]),
+            memaddr=_int(props["memaddr"]),
+            block_size=_int(props["block-size"]),
+            requested_size=_int(props["requested-size"]),
+            prealloc=bool(props["prealloc"]),
+            unplugged_inaccessible=str(props["unplugged-inaccessible"]),
+        )
+
+    @staticmethod
+    def vmem(dev: DeviceState) -> VirtioMEM:
+        """The realized device's state."""
+        vmem = dev.state["vmem"]
+        assert isinstance(vmem, VirtioMEM)
+        return vmem
+
+    def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
+        return virtio_mem_get_min_alignment(self.config(dev), self.region(machine, dev))
+
+    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+        num_nodes = machine.numa.num_nodes if machine.numa is not None else 0
+        busy = machine.is_mapped(backend.id)
+        done = virtio_mem_realize(self.config(dev), backend, busy, num_nodes, dev.warnings)
+        dev.state["vmem"] = done
+
+    def get_plugged_size(self, machine: Machine, dev: DeviceState) -> int:
+        return self.vmem(dev).size
+
+    def numa_node(self, machine: Machine, dev: DeviceState) -> int:
+        return self.vmem(dev).node
+
+    def fill_device_info(self, machine: Machine, dev: DeviceState) -> dict[str, object]:
+        return fill_device_info(self.vmem(dev), dev.id)
+
+    def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
+        return qom_get(self.vmem(dev), name)
+
+    def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
+        """qom-set requested-size: the request the guest is told about."""
+        dev.state["vmem"] = qom_set(self.vmem(dev), name, value)
+
+    def guest_resize(self, machine: Machine, dev: DeviceState) -> None:
+        """A cooperative guest plugs or unplugs blocks up to the request.
+
+        Each step is one MEMORY_DEVICE_SIZE_CHANGE (not rate-limited here).
+        """
+        for state in guest_resize(self.vmem(dev)):
+            dev.state["vmem"] = state
+            machine.emit("MEMORY_DEVICE_SIZE_CHANGE",
+                         size_change_event(dev.id, dev.qom_path, state.size))  # fmt: skip
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+VIRTIO_MEM_PCI = DeviceClass(
+    TYPE_VIRTIO_MEM_PCI,
+    VirtioMEMPCIKind(),
+    properties=VIRTIO_MEM_PCI_PROPERTIES,
+    bus_type="PCI",
+)

@@ -1,4 +1,9 @@
-"""The QOM face of a virtio PCI proxy (virtio-mem-pci, virtio-pmem-pci).
+"""virtio-mem-pci and virtio-pmem-pci as PCI devices and memory devices.
+
+The flow both kinds share is hw/i386/pc.c's pc_virtio_md_pci_pre_plug /
+plug / unplug_request: the memory-device pre-plug (address in the device
+memory region), then the proxy's realize (hw/pci/pci.c pci_qdev_realize:
+ROM size, PCI slot), then the virtio device's realize; and their QOM face:
 
 QEMU counterparts (7.2): hw/virtio/virtio-pci.c (virtio_pci_properties,
 virtio_pci_generic_properties, the memory regions virtio_pci_realize and
@@ -19,13 +24,26 @@ observed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from qmpnuma.errors import GenericError
 from qmpnuma.hashorder import GStrHashSet
-from qmpnuma.machine.pci import devfn_str
+from qmpnuma.machine.backends import MemoryBackend
+from qmpnuma.machine.memory_device import (
+    MemoryDeviceKind,
+    memory_device_plug,
+    memory_device_pre_plug,
+)
+from qmpnuma.machine.pci import PCIBus, PCIFunction, board_pci_bus, devfn_str
+from qmpnuma.machine.qdev import DeviceState, PropertyInfo, PropType
+
+if TYPE_CHECKING:
+    from qmpnuma.machine.machine import Machine
 
 __all__ = [
+    "VirtioMDPCIKind",
+    "pci_bus",
+    "proxy_properties",
     "proxy_qom_properties",
     "proxy_qom_get",
     "refuse_qom_set",
@@ -179,3 +197,177 @@ def refuse_qom_set(
     raise GenericError(
         f"Attempt to set property '{name}' on {device} (type '{proxy_type}') after it was realized"
     )
+
+
+#: The root buses' canonical paths (the host bridge's child bus).
+_BUS_PATHS = {"i440fx": "/machine/i440fx/pci.0", "q35": "/machine/q35/pcie.0"}
+#: pci_qdev_realize: romsize -1 (unset) is the only non-power of two allowed.
+_ROMSIZE_UNSET = 0xFFFFFFFF
+
+
+def pci_bus(machine: Machine) -> PCIBus | None:
+    """The root bus with the board's functions and every plugged virtio proxy."""
+    props = machine.properties
+    switches = {
+        "usb": props.get("usb") is True,
+        "acpi": props.get("acpi") != "off",
+        "sata": props.get("sata") is not False,
+        "smbus": props.get("smbus") is not False,
+    }
+    bus = board_pci_bus(machine.mc.family, switches, machine.default_devices)
+    if bus is None:
+        return None
+    for dev in machine.qdev.devices:
+        if isinstance(dev.dc.kind, VirtioMDPCIKind):
+            bus.register(_devfn(dev), _pci_function(dev))
+    return bus
+
+
+def _devfn(dev: DeviceState) -> int:
+    devfn = dev.props["addr"]
+    assert isinstance(devfn, int)
+    return devfn
+
+
+def _pci_function(dev: DeviceState) -> PCIFunction:
+    return PCIFunction(dev.dc.name, dev.id, bool(dev.props["multifunction"]))
+
+
+def proxy_properties(vdev_type: str) -> tuple[PropertyInfo, ...]:
+    """The properties every virtio memory proxy takes, defaults as QEMU's.
+
+    The virtio device's common properties are aliases of the anonymous
+    ``virtio-backend`` child, whose type QEMU's errors name.
+    """
+    values = _DEFAULTS
+    generic = tuple(
+        PropertyInfo(name, _PROP_TYPES.get(qom, PropType.BOOL), values.get(name),
+                     qom_type=qom if qom in ("str", "OnOffAuto") else None)
+        for name, qom in _CLASS_PROPS[5:]
+        if name not in ("addr", "legacy-addr")
+    )  # fmt: skip
+    aliases = tuple(
+        PropertyInfo(name, PropType.BOOL, values[name], alias_type=vdev_type)
+        for name, _ in VIRTIO_DEVICE_PROPS
+    )
+    children = tuple(
+        PropertyInfo(name, PropType.CHILD, writable=False, qom_type=qom)
+        for name, qom in _children(vdev_type)
+    )
+    return (
+        *generic,
+        PropertyInfo("addr", PropType.PCI_DEVFN, -1, qom_type="int32"),
+        PropertyInfo("legacy-addr", PropType.STR, writable=False, qom_type="str"),
+        *aliases,
+        *children,
+    )
+
+
+_PROP_TYPES = {"str": PropType.STR, "uint32": PropType.UINT32, "OnOffAuto": PropType.ON_OFF_AUTO}
+#: Before realize, disable-legacy is "auto"; virtio_pci_force_virtio_1 makes it "on".
+_UNREALIZED = {"disable-legacy": "auto"}
+
+
+def _children(vdev_type: str) -> list[tuple[str, str]]:
+    return [
+        ("virtio-backend", f"child<{vdev_type}>"),
+        ("virtio-bus", "child<virtio-pci-bus>"),
+        ("bus master container[0]", MEMORY_REGION),
+        (_BUS_MASTER, MEMORY_REGION),
+        ("virtio-pci[0]", MEMORY_REGION),
+        *((f"virtio-pci-{r}-{vdev_type}[0]", MEMORY_REGION) for r in _MODERN_REGIONS),
+    ]
+
+
+class VirtioMDPCIKind(MemoryDeviceKind):
+    """pc_virtio_md_pci_*: what virtio-mem-pci and virtio-pmem-pci share.
+
+    A kind names its virtio device's type and answers ``own_props``,
+    ``aliases`` and ``realize``; the address property is ``memaddr``.
+    """
+
+    #: The virtio device's QOM type (the proxy's ``virtio-backend`` child).
+    vdev_type = ""
+    own_props: tuple[tuple[str, str], ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    def has_hotplug_handler(self, machine: Machine) -> bool:
+        # pc_get_hotplug_handler claims both proxies on pc and q35.
+        return machine.mc.family != "none"
+
+    def get_addr(self, dev: DeviceState) -> int:
+        value = dev.props["memaddr"]
+        assert isinstance(value, int)
+        return value
+
+    def set_addr(self, dev: DeviceState, addr: int) -> None:
+        dev.props["memaddr"] = addr
+
+    def memdev(self, machine: Machine, dev: DeviceState) -> MemoryBackend | None:
+        ident = dev.props["memdev"]
+        return None if ident is None else machine.backend(str(ident))
+
+    def get_region_size(self, machine: Machine, dev: DeviceState) -> int:
+        return self.region(machine, dev).size
+
+    def region(self, machine: Machine, dev: DeviceState) -> MemoryBackend:
+        """get_memory_region: the backend.
+
+        Raises:
+            GenericError: ``'memdev' property must be set``.
+        """
+        backend = self.memdev(machine, dev)
+        if backend is None:
+            raise GenericError("'memdev' property must be set")
+        return backend
+
+    def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
+        """pc_virtio_md_pci_pre_plug, then pci_qdev_realize and the virtio realize."""
+        memory_device_pre_plug(machine, dev, None)
+        romsize = dev.props["romsize"]
+        if romsize != _ROMSIZE_UNSET and (not romsize or romsize & (romsize - 1)):  # type: ignore[operator]
+            raise GenericError(f"ROM size {romsize} is not a power of two")
+        bus = pci_bus(machine)
+        assert bus is not None
+        devfn = dev.props["addr"]
+        assert isinstance(devfn, int)
+        dev.props["addr"] = bus.check_register(
+            _pci_function(dev), None if devfn == -1 else devfn, dev.hotplugged
+        )
+        self.realize(machine, dev, self.region(machine, dev))
+
+    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+        """The virtio device's realize checks; records its state (and warnings) on ``dev``."""
+        raise NotImplementedError
+
+    def plug(self, machine: Machine, dev: DeviceState) -> None:
+        """The virtio realize maps the backend, then memory_device_plug."""
+        machine.set_mapped(self.region(machine, dev).id, True)
+        memory_device_plug(machine, dev)
+
+    def unplug_request(self, machine: Machine, dev: DeviceState) -> None:
+        """pc_virtio_md_pci_unplug_request: virtio memory never leaves."""
+        raise GenericError("virtio based memory devices cannot be unplugged.")
+
+    def parent_bus(self, machine: Machine, dev: DeviceState) -> str:
+        return _BUS_PATHS[machine.mc.family]
+
+    def qom_list(self, machine: Machine, dev: DeviceState) -> tuple[tuple[str, str], ...]:
+        listed = proxy_qom_properties(self.vdev_type, self.own_props, self.aliases, dev.hotplugged)
+        return listed[1:]
+
+    def get_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
+        """The proxy's properties; the kind's own come from ``own_property``."""
+        if name == "memdev":
+            ident = dev.props["memdev"]
+            return "" if ident is None else machine.backend_path(str(ident))
+        if name in dict(self.own_props) or name in dict(self.aliases):
+            return self.own_property(machine, dev, name)
+        types = dict(self.qom_list(machine, dev))
+        return proxy_qom_get(
+            name, dev.qom_path, types, self.parent_bus(machine, dev), _devfn(dev),
+            bool(dev.props["multifunction"]), dev.hotplugged,
+        )  # fmt: skip
+
+    def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
+        return dev.props[name]

@@ -9,12 +9,19 @@ hw/i386/pc.c (pc_virtio_md_pci_unplug_request).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.backends import MemoryBackend
-from qmpnuma.machine.ram_region import region_alignment
+from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
+from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
+
+if TYPE_CHECKING:
+    from qmpnuma.machine.machine import Machine
 
 __all__ = [
+    "VIRTIO_PMEM_PCI",
+    "VirtioPMEMPCIKind",
     "TYPE_VIRTIO_PMEM_PCI",
     "TYPE_VIRTIO_PMEM",
     "QOM_OWN_PROPS",
@@ -66,7 +73,7 @@ def virtio_pmem_get_memory_region(
 
 def virtio_pmem_get_min_alignment(dev: VirtioPMEM, backend: MemoryBackend) -> int:
     """No get_min_alignment hook: the region's own alignment decides."""
-    return region_alignment(backend)
+    return backend.block_align
 
 
 def virtio_pmem_realize(dev: VirtioPMEM, backend: MemoryBackend, busy: bool) -> VirtioPMEM:
@@ -100,3 +107,55 @@ def fill_device_info(dev: VirtioPMEM, ident: str | None) -> dict[str, object]:
         {"memaddr": dev.memaddr, "size": dev.region_size, "memdev": f"/objects/{dev.memdev}"}
     )
     return info
+
+
+# -- the device type ---------------------------------------------------------
+
+#: virtio-pmem-pci's properties: the proxy's, then virtio-pmem's (aliases of
+#: the anonymous virtio-pmem child).
+VIRTIO_PMEM_PCI_PROPERTIES: tuple[PropertyInfo, ...] = (
+    *proxy_properties(TYPE_VIRTIO_PMEM),
+    PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_PMEM),
+    PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
+                 alias_type=TYPE_VIRTIO_PMEM),
+)  # fmt: skip
+
+
+class VirtioPMEMPCIKind(VirtioMDPCIKind):
+    """virtio-pmem-pci's hooks: the VirtioPMEM state lives in ``dev.state``."""
+
+    info_type = "virtio-pmem"
+    vdev_type = TYPE_VIRTIO_PMEM
+    own_props = QOM_OWN_PROPS
+
+    @staticmethod
+    def pmem(dev: DeviceState) -> VirtioPMEM:
+        pmem = dev.state["pmem"]
+        assert isinstance(pmem, VirtioPMEM)
+        return pmem
+
+    def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
+        return virtio_pmem_get_min_alignment(VirtioPMEM(), self.region(machine, dev))
+
+    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+        memaddr = dev.props["memaddr"]
+        assert isinstance(memaddr, int)
+        config = VirtioPMEM(memdev=backend.id, memaddr=memaddr)
+        dev.state["pmem"] = virtio_pmem_realize(config, backend, machine.is_mapped(backend.id))
+
+    def numa_node(self, machine: Machine, dev: DeviceState) -> int:
+        return PMEM_NODE
+
+    def fill_device_info(self, machine: Machine, dev: DeviceState) -> dict[str, object]:
+        return fill_device_info(self.pmem(dev), dev.id)
+
+    def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
+        return qom_get(self.pmem(dev), name)
+
+
+VIRTIO_PMEM_PCI = DeviceClass(
+    TYPE_VIRTIO_PMEM_PCI,
+    VirtioPMEMPCIKind(),
+    properties=VIRTIO_PMEM_PCI_PROPERTIES,
+    bus_type="PCI",
+)

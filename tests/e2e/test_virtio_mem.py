@@ -15,7 +15,7 @@ DEVICE = "/machine/peripheral/virtiomem0"
 
 
 def test_libvirt_attaches_and_resizes_virtio_mem(tmp_path: Path) -> None:
-    d = start_daemon(tmp_path, "-S", "-m", "size=1048576k,slots=4,maxmem=4194304k",
+    d = start_daemon(tmp_path, "-S", "-nodefaults", "-m", "size=1048576k,slots=4,maxmem=4194304k",
                      "-object", "memory-backend-ram,id=ram-node0,size=512M",
                      "-numa", "node,nodeid=0,memdev=ram-node0",
                      "-object", "memory-backend-ram,id=ram-node1,size=512M",
@@ -46,7 +46,7 @@ def test_libvirt_attaches_and_resizes_virtio_mem(tmp_path: Path) -> None:
         assert await qmp.execute("qom-get", {"path": DEVICE, "property": "size"}) == 0
         with pytest.raises(ExecuteError) as e:
             await qmp.execute("device_del", {"id": "virtiomem0"})
-        assert e.value.error.desc == "virtio based memory devices cannot be unplugged."
+        assert e.value.error.error.desc == "virtio based memory devices cannot be unplugged."
         await qmp.disconnect()
 
     try:

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from qmpnuma.errors import CollectingReporter, GenericError
+from qmpnuma.errors import GenericError
 from qmpnuma.machine.backends import BackendDefaults, MemoryBackend, user_creatable_add_type
 from qmpnuma.machine.virtio_mem import (
     VirtioMEM,
@@ -24,7 +24,6 @@ from qmpnuma.machine.virtio_mem import (
     virtio_mem_get_memory_region,
     virtio_mem_get_min_alignment,
     virtio_mem_realize,
-    virtio_mem_unplug_request,
 )
 
 MiB = 1 << 20
@@ -42,9 +41,9 @@ def backend(
 
 def realize(dev: VirtioMEM, mem: MemoryBackend | None = None, *, busy: bool = False,
             nodes: int = 0) -> tuple[VirtioMEM, list[str]]:  # fmt: skip
-    reporter = CollectingReporter()
-    done = virtio_mem_realize(dev, mem or backend(), busy, nodes, reporter)
-    return done, [msg for kind, msg in reporter.messages if kind == "warning"]
+    warnings: list[str] = []
+    done = virtio_mem_realize(dev, mem or backend(), busy, nodes, warnings)
+    return done, warnings
 
 
 def test_block_size_setter_checks_before_realize_only() -> None:
@@ -168,11 +167,6 @@ def test_device_info_in_schema_order() -> None:
         ("max-size", GiB), ("block-size", 2 * MiB), ("node", 1), ("memdev", "/objects/m0"),
     ]  # fmt: skip
     assert "id" not in fill_device_info(dev, None)
-
-
-def test_unplug_is_refused() -> None:
-    with pytest.raises(GenericError, match=r"^virtio based memory devices cannot be unplugged\.$"):
-        virtio_mem_unplug_request()
 
 
 def test_size_change_event_data_in_schema_order() -> None:
