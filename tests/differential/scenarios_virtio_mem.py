@@ -255,6 +255,12 @@ SCENARIOS = [
         (*VIEWS, qom_get("vp", "addr"), vmem(id="x", memdev="m0", block_size=2 * GiB)),
     ),
     Scenario(
+        "vmem-alignment-warning",
+        ("-S", "-m", "4G,slots=2,maxmem=12G", *ram("m0", "2G"), *ram("m1", "2G")),
+        (vmem(id="a", memdev="m0", block_size="2G"), vmem(id="b", memdev="m1", block_size="1G"),
+         qmp("query-memory-devices")),
+    ),
+    Scenario(
         "vmem-cli-warning",
         (*HOTPLUG, "-object", "memory-backend-memfd,id=f0,size=64M",
          "-device", "virtio-mem-pci,id=a,memdev=f0,block-size=1M,unplugged-inaccessible=off"),
