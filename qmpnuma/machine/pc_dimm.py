@@ -24,6 +24,7 @@ from qmpnuma.machine.memory_device import (
     memory_device_pre_plug,
     memory_device_unplug,
 )
+from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import (
     DeviceClass,
     DeviceState,
@@ -108,7 +109,7 @@ class PCDIMMKind(MemoryDeviceKind):
 
     def memdev(self, machine: Machine, dev: DeviceState) -> MemoryBackend | None:
         ident = dev.props["memdev"]
-        return None if ident is None else machine.backend(str(ident))
+        return None if ident is None else machine.user_objects.backend(str(ident))
 
     def get_region_size(self, machine: Machine, dev: DeviceState) -> int:
         backend = self.memdev(machine, dev)
@@ -208,7 +209,7 @@ class PCDIMMKind(MemoryDeviceKind):
         """pc_dimm_realize's mapping, then pc_memory_plug (region, ACPI slot)."""
         backend = self.memdev(machine, dev)
         assert backend is not None
-        machine.set_mapped(backend.id, True)
+        machine.user_objects.set_mapped(backend.id, True)
         memory_device_plug(machine, dev)
 
     def unplug_request(self, machine: Machine, dev: DeviceState) -> None:
@@ -232,14 +233,14 @@ class PCDIMMKind(MemoryDeviceKind):
         backend = self.memdev(machine, dev)
         assert backend is not None
         memory_device_unplug(machine, dev)
-        machine.set_mapped(backend.id, False)
+        machine.user_objects.set_mapped(backend.id, False)
 
     def get_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
         if name == "size":
             return self.get_region_size(machine, dev)
         if name == "memdev":
             backend = self.memdev(machine, dev)
-            return "" if backend is None else machine.backend_path(backend.id)
+            return "" if backend is None else f"{OBJECTS_ROOT}/{backend.id}"
         return dev.props[name]
 
     def fill_device_info(self, machine: Machine, dev: DeviceState) -> dict[str, object]:

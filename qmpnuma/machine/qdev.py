@@ -567,7 +567,7 @@ def _resolve_memdev_link(machine: Machine, name: str, path: str) -> str:
     backend = machine.resolve_memory_backend(path)
     if backend is not None:
         return backend.id
-    if machine.names_object(path):
+    if machine.user_objects.names_other_object(path):
         raise invalid_parameter_type(name, "memory-backend")
     raise DeviceNotFound(f"Device '{path}' not found")
 
