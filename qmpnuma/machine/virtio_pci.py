@@ -34,6 +34,7 @@ from qmpnuma.machine.memory_device import (
     memory_device_plug,
     memory_device_pre_plug,
 )
+from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.pci import PCIBus, PCIFunction, board_pci_bus, devfn_str
 from qmpnuma.machine.qdev import DeviceState, PropertyInfo, PropType
 
@@ -305,7 +306,7 @@ class VirtioMDPCIKind(MemoryDeviceKind):
 
     def memdev(self, machine: Machine, dev: DeviceState) -> MemoryBackend | None:
         ident = dev.props["memdev"]
-        return None if ident is None else machine.backend(str(ident))
+        return None if ident is None else machine.user_objects.backend(str(ident))
 
     def get_region_size(self, machine: Machine, dev: DeviceState) -> int:
         return self.region(machine, dev).size
@@ -342,7 +343,7 @@ class VirtioMDPCIKind(MemoryDeviceKind):
 
     def plug(self, machine: Machine, dev: DeviceState) -> None:
         """The virtio realize maps the backend, then memory_device_plug."""
-        machine.set_mapped(self.region(machine, dev).id, True)
+        machine.user_objects.set_mapped(self.region(machine, dev).id, True)
         memory_device_plug(machine, dev)
 
     def unplug_request(self, machine: Machine, dev: DeviceState) -> None:
@@ -360,7 +361,7 @@ class VirtioMDPCIKind(MemoryDeviceKind):
         """The proxy's properties; the kind's own come from ``own_property``."""
         if name == "memdev":
             ident = dev.props["memdev"]
-            return "" if ident is None else machine.backend_path(str(ident))
+            return "" if ident is None else f"{OBJECTS_ROOT}/{ident}"
         if name in dict(self.own_props) or name in dict(self.aliases):
             return self.own_property(machine, dev, name)
         types = dict(self.qom_list(machine, dev))
