@@ -116,8 +116,9 @@ class VirtioMemoryHotplug(RuleBasedStateMachine):
                    requested: int | None, addr: str | None) -> None:  # fmt: skip
         args: dict[str, object] = {"driver": driver}
         virtio_mem = driver == "virtio-mem-pci"
+        pmem = driver == "virtio-pmem-pci"
         for key, value in (
-            ("memdev", memdev), ("id", ident), ("node", node if driver != "virtio-pmem-pci" else None),
+            ("memdev", memdev), ("id", ident), ("node", None if pmem else node),
             ("requested-size", requested if virtio_mem else None),
             ("addr", addr if driver != "pc-dimm" else None),
         ):  # fmt: skip
