@@ -133,6 +133,8 @@ class Machine:
         self.events: list[Event] = []
         #: vl.c's default devices (no -nodefaults): a VGA card and a NIC on PCI.
         self.default_devices = True
+        #: -overcommit mem-lock=on (vl.c enable_mlock).
+        self.mem_lock = False
 
     # -- read-only state -------------------------------------------------
 

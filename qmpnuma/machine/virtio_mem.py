@@ -159,13 +159,16 @@ def virtio_mem_realize(
     busy: bool,
     num_nodes: int,
     warnings: list[str],
+    mlock: bool = False,
 ) -> VirtioMEM:
     """virtio_mem_device_realize's checks and defaults, in its order.
 
     ``busy`` is host_memory_backend_is_mapped(memdev); ``num_nodes`` counts
     the NUMA nodes (0 without any); warn_report()s go to ``warnings`` as
-    they happen, so a later failure keeps them.  The memory-device pre-plug has run
-    before, so the address and the backend size are block-aligned already.
+    they happen, so a later failure keeps them.  ``mlock`` is
+    ``-overcommit mem-lock=on``, which cannot leave blocks unplugged.  The
+    memory-device pre-plug has run before, so the address and the backend
+    size are block-aligned already.
 
     Raises:
         GenericError: QEMU's busy-memdev, node and alignment texts.
@@ -178,6 +181,8 @@ def virtio_mem_realize(
             f"'node' property has value '{dev.node}', which exceedsthe number of numa nodes: "
             f"{num_nodes or 1}"
         )
+    if mlock:
+        raise GenericError("Incompatible with mlock")
     inaccessible = dev.unplugged_inaccessible
     if inaccessible == _AUTO:
         inaccessible = _OFF if _has_shared_zeropage(backend) else _ON
@@ -399,7 +404,9 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
     def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         num_nodes = machine.numa.num_nodes if machine.numa is not None else 0
         busy = machine.is_mapped(backend.id)
-        done = virtio_mem_realize(self.config(dev), backend, busy, num_nodes, dev.warnings)
+        done = virtio_mem_realize(
+            self.config(dev), backend, busy, num_nodes, dev.warnings, machine.mem_lock
+        )
         dev.state["vmem"] = done
 
     def get_plugged_size(self, machine: Machine, dev: DeviceState) -> int:

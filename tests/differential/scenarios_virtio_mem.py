@@ -261,6 +261,12 @@ SCENARIOS = [
          qmp("query-memory-devices")),
     ),
     Scenario(
+        "vmem-mlock",
+        # Little memory: QEMU locks all of it at start-up.
+        ("-S", "-overcommit", "mem-lock=on", "-m", "128M,slots=1,maxmem=1G", *ram("m0", "64M")),
+        (vmem(id="a", memdev="m0"), vpmem(id="a", memdev="m0"), qmp("query-memory-devices")),
+    ),
+    Scenario(
         "vmem-cli-warning",
         (*HOTPLUG, "-object", "memory-backend-memfd,id=f0,size=64M",
          "-device", "virtio-mem-pci,id=a,memdev=f0,block-size=1M,unplugged-inaccessible=off"),

@@ -108,6 +108,11 @@ def test_realize_checks_in_order() -> None:
     )
 
 
+def test_mlock_leaves_no_block_unplugged() -> None:
+    with pytest.raises(GenericError, match="^Incompatible with mlock$"):
+        virtio_mem_realize(VirtioMEM(memdev="m0"), backend(), False, 0, [], mlock=True)
+
+
 def test_shared_memory_makes_unplugged_memory_inaccessible() -> None:
     memfd = backend("memory-backend-memfd", 4 * MiB)
     dev, warnings = realize(VirtioMEM(memdev="m0", block_size=MiB), memfd)
