@@ -266,6 +266,26 @@ SCENARIOS = [
         ("-S", "-overcommit", "mem-lock=on", "-m", "128M,slots=1,maxmem=1G", *ram("m0", "64M")),
         (vmem(id="a", memdev="m0"), vpmem(id="a", memdev="m0"), qmp("query-memory-devices")),
     ),
+    # One region for every kind: first fit by address, whatever the kind.
+    Scenario(
+        "vmem-with-dimms",
+        ("-S", "-m", "1G,slots=2,maxmem=8G", *TWO_NODES, *ram("d0", "1G"), *ram("v0", "1G"),
+         *ram("p0", "512M"), *ram("d1", "1G"), *ram("v1", "256M"),
+         "-device", "pc-dimm,id=dimm0,memdev=d0,node=1",
+         "-device", '{"driver":"virtio-mem-pci","id":"vm0","memdev":"v0","bus":"pci.0",'
+                    '"addr":"0x3","node":1,"requested-size":134217728}'),
+        (
+            vpmem(id="vp0", memdev="p0"),
+            device_add("pc-dimm", id="dimm1", memdev="d1"),
+            qmp("device_del", {"id": "dimm0"}),
+            vmem(id="vm1", memdev="v1", memaddr=4 * GiB),
+            vmem(id="vm1", memdev="v1"),
+            *VIEWS,
+            hmp("info numa"),
+            qmp("query-acpi-ospm-status"),
+            qmp("qom-list", {"path": PERIPHERAL}, unordered=True),
+        ),
+    ),
     Scenario(
         "vmem-cli-warning",
         (*HOTPLUG, "-object", "memory-backend-memfd,id=f0,size=64M",
