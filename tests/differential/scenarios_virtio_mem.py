@@ -287,6 +287,18 @@ SCENARIOS = [
         ),
     ),
     Scenario(
+        "vmem-buses",
+        (*HOTPLUG, *ram("m0", "1G")),
+        (vmem(id="a", memdev="m0", bus="isa.0"), vmem(id="a", memdev="m0", bus="main-system-bus"),
+         vpmem(id="a", memdev="m0", bus="pci.1"), qmp("query-memory-devices")),
+    ),
+    Scenario(
+        "vmem-machine-none",
+        ("-S", "-machine", "none", "-m", "1G,slots=1,maxmem=2G", *ram("m0", "1G")),
+        (vmem(id="a", memdev="m0"), vpmem(id="a", memdev="m0", bus="pci.0"),
+         qmp("query-memory-devices")),
+    ),
+    Scenario(
         "vmem-cli-warning",
         (*HOTPLUG, "-object", "memory-backend-memfd,id=f0,size=64M",
          "-device", "virtio-mem-pci,id=a,memdev=f0,block-size=1M,unplugged-inaccessible=off"),
