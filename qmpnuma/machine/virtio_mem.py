@@ -39,8 +39,7 @@ __all__ = [
     "VIRTIO_MEM_USABLE_EXTENT",
     "VirtioMEM",
     "default_block_size",
-    "set_block_size",
-    "virtio_mem_get_memory_region",
+    "check_block_size",
     "virtio_mem_get_min_alignment",
     "virtio_mem_realize",
     "set_requested_size",
@@ -48,7 +47,6 @@ __all__ = [
     "fill_device_info",
     "size_change_event",
     "qom_get",
-    "qom_set",
 ]
 
 TYPE_VIRTIO_MEM_PCI = "virtio-mem-pci"
@@ -113,34 +111,20 @@ def _has_shared_zeropage(backend: MemoryBackend) -> bool:
     return backend.qom_type == "memory-backend-ram" and not backend.share
 
 
-def set_block_size(dev: VirtioMEM, value: int, realized: bool) -> VirtioMEM:
-    """The ``block-size`` setter (virtio_mem_set_block_size).
+def check_block_size(value: int) -> None:
+    """The ``block-size`` setter's checks before realize (virtio_mem_set_block_size).
+
+    (After realize it refuses any value: "'block-size' cannot be changed".)
 
     Raises:
-        GenericError: after realize, below 1 MiB, or not a power of two.
+        GenericError: below 1 MiB, or not a power of two.
     """
-    if realized:
-        raise GenericError("'block-size' cannot be changed")
     if value < VIRTIO_MEM_MIN_BLOCK_SIZE:
         raise GenericError(
             f"'block-size' property has to be at least 0x{VIRTIO_MEM_MIN_BLOCK_SIZE:x}"
         )
     if value & (value - 1):
         raise GenericError("'block-size' property has to be a power of two")
-    return replace(dev, block_size=value)
-
-
-def virtio_mem_get_memory_region(
-    dev: VirtioMEM, backends: dict[str, MemoryBackend]
-) -> MemoryBackend:
-    """The region a memory device maps: its backend's.
-
-    Raises:
-        GenericError: ``'memdev' property must be set``.
-    """
-    if dev.memdev is None:
-        raise GenericError("'memdev' property must be set")
-    return backends[dev.memdev]
 
 
 def virtio_mem_get_min_alignment(dev: VirtioMEM, backend: MemoryBackend) -> int:
@@ -224,18 +208,16 @@ def _resize_usable_region(dev: VirtioMEM, requested: int, can_shrink: bool) -> V
     return replace(dev, usable_region_size=new)
 
 
-def set_requested_size(dev: VirtioMEM, value: int, realized: bool) -> VirtioMEM:
-    """The ``requested-size`` setter (virtio_mem_set_requested_size).
+def set_requested_size(dev: VirtioMEM, value: int) -> VirtioMEM:
+    """The ``requested-size`` setter on a realized device (virtio_mem_set_requested_size).
 
-    Before realize the value is only stored (realize checks it); after,
-    it is checked and the usable region grows to cover it.  The guest is
-    notified of the new request either way, which a silent guest ignores.
+    The value is checked and the usable region grows to cover it; the
+    guest is notified of the request, which a silent guest ignores.  (Before
+    realize the value is only stored, and realize checks it.)
 
     Raises:
         GenericError: not a multiple of the block size, or beyond the backend.
     """
-    if not realized:
-        return replace(dev, requested_size=value)
     if value % dev.block_size:
         raise GenericError(
             f"'requested-size' has to be multiples of 'block-size' (0x{dev.block_size:x})"
@@ -297,14 +279,6 @@ def fill_device_info(dev: VirtioMEM, ident: str | None) -> dict[str, object]:
     return info
 
 
-def _visit_size(name: str, value: object) -> int:
-    """The QObject input visitor's size: any JSON integer, as a uint64."""
-    if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 63) <= value < 1 << 64:
-        # qapi/qobject-input-visitor.c (QERR_INVALID_PARAMETER_VALUE)
-        raise GenericError(f"Parameter '{name}' expects uint64")
-    return value & ((1 << 64) - 1)
-
-
 def qom_get(dev: VirtioMEM, name: str) -> object:
     """qom-get of a virtio-mem property the proxy aliases.
 
@@ -319,33 +293,12 @@ def qom_get(dev: VirtioMEM, name: str) -> object:
     return values[name]
 
 
-def qom_set(dev: VirtioMEM, name: str, value: object) -> VirtioMEM:
-    """qom-set of a realized device's writable or self-checking properties.
-
-    ``requested-size`` changes; ``block-size`` and ``size`` refuse in their
-    own words.  The rest are qdev's (virtio_pci.refuse_qom_set).
-
-    Raises:
-        GenericError: the setter's refusal.
-        KeyError: a property whose refusal is qdev's.
-    """
-    if name == "requested-size":
-        return set_requested_size(dev, _visit_size(name, value), realized=True)
-    if name == "block-size":
-        # The setter refuses a realized device before it reads the value.
-        return set_block_size(dev, 0, realized=True)
-    if name == "size":
-        # qom/object.c object_property_set: a getter-only property
-        raise GenericError(f"Property '{TYPE_VIRTIO_MEM}.size' is not writable")
-    raise KeyError(name)
-
-
 # -- the device type ---------------------------------------------------------
 
 
 def _check_block_size(type_name: str, value: object) -> None:
     assert isinstance(value, int)
-    set_block_size(VirtioMEM(), value, realized=False)
+    check_block_size(value)
 
 
 #: virtio-mem-pci's properties: the proxy's, then virtio-mem's (aliases of
@@ -423,7 +376,8 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
 
     def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
         """qom-set requested-size: the request the guest is told about."""
-        dev.state["vmem"] = qom_set(self.vmem(dev), name, value)
+        assert name == "requested-size" and isinstance(value, int)
+        dev.state["vmem"] = set_requested_size(self.vmem(dev), value)
 
     def guest_resize(self, machine: Machine, dev: DeviceState) -> None:
         """A cooperative guest plugs or unplugs blocks up to the request.

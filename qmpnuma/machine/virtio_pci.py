@@ -24,7 +24,7 @@ observed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
 from qmpnuma.hashorder import GStrHashSet
@@ -47,7 +47,6 @@ __all__ = [
     "proxy_properties",
     "proxy_qom_properties",
     "proxy_qom_get",
-    "refuse_qom_set",
     "VIRTIO_DEVICE_PROPS",
     "MEMORY_REGION",
 ]
@@ -157,49 +156,6 @@ def proxy_qom_properties(
     return (*_CLASS_PROPS, *reversed(walked))
 
 
-#: Class properties without a setter (qom/object.c: "is not writable").
-_READ_ONLY = ("type", "parent_bus", "hotplugged", "hotpluggable", "legacy-addr")
-
-
-def refuse_qom_set(
-    name: str,
-    proxy_type: str,
-    vdev_type: str,
-    ident: str | None,
-    listed: tuple[tuple[str, str], ...],
-    own: tuple[tuple[str, str], ...],
-) -> NoReturn:
-    """qom-set of a realized proxy's property that neither kind lets change.
-
-    ``listed`` is the proxy's qom-list, ``own`` the virtio device's aliased
-    qdev properties.  A qdev property is fixed once realized; the aliased
-    ones are the virtio device's, which is anonymous.  (``realized`` is
-    the device layer's: setting it runs device_set_realized.)
-
-    Raises:
-        GenericError: always, with QEMU's text for the property.
-    """
-    types = dict(listed)
-    if name not in types:
-        raise GenericError(f"Property '{proxy_type}.{name}' not found")
-    if name == "memdev":
-        raise GenericError(
-            f"Attempt to set link property 'memdev' on device '(null)' (type '{vdev_type}')"
-            " after it was realized"
-        )
-    if name in dict(own) or name in dict(VIRTIO_DEVICE_PROPS):
-        raise GenericError(
-            f"Attempt to set property '{name}' on anonymous device (type '{vdev_type}')"
-            " after it was realized"
-        )
-    if name in _READ_ONLY or types[name].startswith("child<"):
-        raise GenericError(f"Property '{proxy_type}.{name}' is not writable")
-    device = "anonymous device" if ident is None else f"device '{ident}'"
-    raise GenericError(
-        f"Attempt to set property '{name}' on {device} (type '{proxy_type}') after it was realized"
-    )
-
-
 #: The root buses' canonical paths (the host bridge's child bus).
 _BUS_PATHS = {"i440fx": "/machine/i440fx/pci.0", "q35": "/machine/q35/pcie.0"}
 #: pci_qdev_realize: romsize -1 (unset) is the only non-power of two allowed.
@@ -265,8 +221,6 @@ def proxy_properties(vdev_type: str) -> tuple[PropertyInfo, ...]:
 
 
 _PROP_TYPES = {"str": PropType.STR, "uint32": PropType.UINT32, "OnOffAuto": PropType.ON_OFF_AUTO}
-#: Before realize, disable-legacy is "auto"; virtio_pci_force_virtio_1 makes it "on".
-_UNREALIZED = {"disable-legacy": "auto"}
 
 
 def _children(vdev_type: str) -> list[tuple[str, str]]:

@@ -26,8 +26,6 @@ __all__ = [
     "TYPE_VIRTIO_PMEM",
     "QOM_OWN_PROPS",
     "VirtioPMEM",
-    "virtio_pmem_get_memory_region",
-    "virtio_pmem_get_min_alignment",
     "virtio_pmem_realize",
     "fill_device_info",
     "qom_get",
@@ -56,24 +54,6 @@ class VirtioPMEM:
     memaddr: int = 0
     #: The backend's size, fixed at realize; all of it is plugged.
     region_size: int = 0
-
-
-def virtio_pmem_get_memory_region(
-    dev: VirtioPMEM, backends: dict[str, MemoryBackend]
-) -> MemoryBackend:
-    """The region a memory device maps: its backend's.
-
-    Raises:
-        GenericError: ``'memdev' property must be set``.
-    """
-    if dev.memdev is None:
-        raise GenericError("'memdev' property must be set")
-    return backends[dev.memdev]
-
-
-def virtio_pmem_get_min_alignment(dev: VirtioPMEM, backend: MemoryBackend) -> int:
-    """No get_min_alignment hook: the region's own alignment decides."""
-    return backend.block_align
 
 
 def virtio_pmem_realize(dev: VirtioPMEM, backend: MemoryBackend, busy: bool) -> VirtioPMEM:
@@ -135,7 +115,8 @@ class VirtioPMEMPCIKind(VirtioMDPCIKind):
         return pmem
 
     def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
-        return virtio_pmem_get_min_alignment(VirtioPMEM(), self.region(machine, dev))
+        # No get_min_alignment hook: the region's own alignment decides.
+        return self.region(machine, dev).block_align
 
     def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         memaddr = dev.props["memaddr"]
