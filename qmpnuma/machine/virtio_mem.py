@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.backends import HOST_PAGE_SIZE, MemoryBackend
 from qmpnuma.machine.memory import MiB
+from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
 from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
 
@@ -128,10 +129,10 @@ def check_block_size(value: int) -> None:
 
 
 def virtio_mem_get_min_alignment(dev: VirtioMEM, backend: MemoryBackend) -> int:
-    """The placement alignment: the block size, or the default it will get.
+    """memory_device_pre_plug's alignment for the device.
 
-    memory_device_pre_plug takes the larger of this and the region's own
-    alignment.
+    The larger of the block size (get_min_alignment: the one set, or the
+    default it will get) and the region's own alignment.
     """
     block = dev.block_size or default_block_size(backend)
     return max(block, backend.block_align)
@@ -273,7 +274,7 @@ def fill_device_info(dev: VirtioMEM, ident: str | None) -> dict[str, object]:
             "max-size": dev.region_size,
             "block-size": dev.block_size,
             "node": dev.node,
-            "memdev": f"/objects/{dev.memdev}",
+            "memdev": f"{OBJECTS_ROOT}/{dev.memdev}",
         }
     )
     return info
@@ -287,7 +288,8 @@ def qom_get(dev: VirtioMEM, name: str) -> object:
     """
     values: dict[str, object] = {
         "memaddr": dev.memaddr, "node": dev.node, "prealloc": dev.prealloc,
-        "memdev": f"/objects/{dev.memdev}", "unplugged-inaccessible": dev.unplugged_inaccessible,
+        "memdev": f"{OBJECTS_ROOT}/{dev.memdev}",
+        "unplugged-inaccessible": dev.unplugged_inaccessible,
         "block-size": dev.block_size, "size": dev.size, "requested-size": dev.requested_size,
     }  # fmt: skip
     return values[name]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.backends import MemoryBackend
+from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
 from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
 
@@ -76,16 +77,16 @@ def qom_get(dev: VirtioPMEM, name: str) -> object:
     Raises:
         KeyError: not one of virtio-pmem's own properties.
     """
-    values: dict[str, object] = {"memaddr": dev.memaddr, "memdev": f"/objects/{dev.memdev}"}
+    memdev = f"{OBJECTS_ROOT}/{dev.memdev}"
+    values: dict[str, object] = {"memaddr": dev.memaddr, "memdev": memdev}
     return values[name]
 
 
 def fill_device_info(dev: VirtioPMEM, ident: str | None) -> dict[str, object]:
     """VirtioPMEMDeviceInfo in schema member order."""
     info: dict[str, object] = {} if ident is None else {"id": ident}
-    info.update(
-        {"memaddr": dev.memaddr, "size": dev.region_size, "memdev": f"/objects/{dev.memdev}"}
-    )
+    memdev = f"{OBJECTS_ROOT}/{dev.memdev}"
+    info.update({"memaddr": dev.memaddr, "size": dev.region_size, "memdev": memdev})
     return info
 
 

@@ -299,6 +299,17 @@ SCENARIOS = [
          qmp("query-memory-devices")),
     ),
     Scenario(
+        "vmem-proxy-props",
+        (*HOTPLUG, *ram("m0", "1G")),
+        (
+            vmem(id="a", memdev="m0", ats="on", rombar=2, disable_legacy="off",
+                 disable_modern=True, x_pcie_pm_init=False, indirect_desc=False, prealloc=True),
+            *(qom_get("a", prop) for prop in (
+                "ats", "rombar", "disable-legacy", "disable-modern", "x-pcie-pm-init",
+                "indirect_desc", "prealloc", "multifunction")),
+        ),
+    ),
+    Scenario(
         "vmem-cli-warning",
         (*HOTPLUG, "-object", "memory-backend-memfd,id=f0,size=64M",
          "-device", "virtio-mem-pci,id=a,memdev=f0,block-size=1M,unplugged-inaccessible=off"),

@@ -78,12 +78,14 @@ def test_qom_get_of_proxy_properties() -> None:
     path = "/machine/peripheral/vp"
 
     def get(name: str) -> object:
-        return proxy_qom_get(name, path, listed, "/machine/q35/pcie.0", 0xF9, False, False)
+        props = {"addr": 0xF9, "ats": True, "disable-legacy": "off"}
+        return proxy_qom_get(name, path, listed, "/machine/q35/pcie.0", props, False)
 
     assert get("addr") == 249 and get("legacy-addr") == "1f.1"
     assert get("parent_bus") == "/machine/q35/pcie.0"
     assert get("virtio-backend") == "/machine/peripheral/vp/virtio-backend"
     assert get("bus master[0]") == "/machine/peripheral/vp/bus master[0]"
     assert (get("disable-legacy"), get("romsize"), get("hotplugged")) == ("on", 0xFFFFFFFF, False)
+    assert get("ats") is True
     with pytest.raises(KeyError):
         get("memaddr")
