@@ -235,6 +235,40 @@ def _children(vdev_type: str) -> list[tuple[str, str]]:
     ]
 
 
+#: hw/acpi/pcihp.c ONBOARD_INDEX_MAX: systemd's limit for acpi-index.
+ONBOARD_INDEX_MAX = 16 * 1024 - 1
+
+
+def _has_acpi_pcihp(machine: Machine) -> bool:
+    """Whether the root bus has ACPI PCI hotplug as its hotplug handler.
+
+    PIIX4 PM gives pci.0 one unless acpi=off; ICH9 LPC gives pcie.0 one
+    until the first reset (so for -device only: q35 takes no hotplug).
+    """
+    family = machine.mc.family
+    return family == "q35" or (family == "i440fx" and machine.properties.get("acpi") != "off")
+
+
+def _acpi_pcihp_device_pre_plug(machine: Machine, dev: DeviceState) -> None:
+    """hw/acpi/pcihp.c acpi_pcihp_device_pre_plug_cb: a unique acpi-index.
+
+    The index is taken here, before the device's realize, and QEMU never
+    gives it back when the realize then fails: the one change a failed
+    device_add leaves behind.
+
+    Raises:
+        GenericError: the index is too large or already taken.
+    """
+    index = dev.props["acpi-index"]
+    assert isinstance(index, int)
+    if index > ONBOARD_INDEX_MAX:
+        raise GenericError(f"acpi-index should be less or equal to {ONBOARD_INDEX_MAX}")
+    if index:
+        if index in machine.pci_acpi_indexes:
+            raise GenericError(f"a PCI device with acpi-index = {index} already exist")
+        machine.pci_acpi_indexes.add(index)
+
+
 class VirtioMDPCIKind(MemoryDeviceKind):
     """pc_virtio_md_pci_*: what virtio-mem-pci and virtio-pmem-pci share.
 
@@ -280,6 +314,8 @@ class VirtioMDPCIKind(MemoryDeviceKind):
     def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
         """pc_virtio_md_pci_pre_plug, then pci_qdev_realize and the virtio realize."""
         memory_device_pre_plug(machine, dev, None)
+        if _has_acpi_pcihp(machine):
+            _acpi_pcihp_device_pre_plug(machine, dev)
         romsize = dev.props["romsize"]
         assert isinstance(romsize, int)
         if romsize != _ROMSIZE_UNSET and (not romsize or romsize & (romsize - 1)):
