@@ -388,6 +388,7 @@ SCENARIOS = [
                             "value": 0}),
             qmp("qom-set", {"path": "/machine/peripheral-anon/device[0]", "property": "size",
                             "value": 0}),
+            qmp("device_del", {"id": "/machine/peripheral-anon/device[0]"}),
         ),
     ),
     fails("no-memdev", "-device", "virtio-mem-pci,id=a"),
