@@ -19,6 +19,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import signal
 import socket
 import sys
@@ -212,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="unix socket path of the control monitor")
     parser.add_argument("--spec", type=Path, help="JSON file of machines to start")
     options = parser.parse_args(argv)
+    _raise_fd_limit()
     failures: list[QMPError] = []
     try:
         spec = [] if options.spec is None else load_spec(options.spec,
@@ -222,6 +224,14 @@ def main(argv: list[str] | None = None) -> int:
     for err in failures:
         print(f"qmpnuma-fleet: {err.desc}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _raise_fd_limit() -> None:
+    # Each machine holds a listening socket and its clients' connections: a
+    # thousand machines need more than the usual soft limit of 1024 fds.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _leaves(group: BaseExceptionGroup[QMPError]) -> list[QMPError]:
