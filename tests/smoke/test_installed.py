@@ -23,10 +23,10 @@ TWO_NODES = ["-S", "-m", "2G", "-smp", "4,sockets=2,cores=2",
 
 
 @pytest.mark.parametrize("mode", ["fleet", "subprocess"])
-def test_each_socket_gets_its_cpus(qmpnuma, mode):  # type: ignore[no-untyped-def]
+def test_each_socket_gets_its_cpus(qmpnuma, mode):
     vm = qmpnuma.start(*TWO_NODES, mode=mode)
 
-    async def check():  # type: ignore[no-untyped-def]
+    async def check():
         async with vm.client() as qmp:
             cpus = await qmp.execute("query-cpus-fast")
             return {cpu["cpu-index"]: cpu["props"]["node-id"] for cpu in cpus}
