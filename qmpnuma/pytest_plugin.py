@@ -37,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,6 +227,8 @@ class MachineFactory:
     _sockets: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="qmpnuma-")))
     _count: int = 0
     _cleanups: list[Callable[[], None]] = field(default_factory=list)
+    #: Every machine started, for the report of a failed test.
+    machines: list[Machine] = field(default_factory=list)
 
     def start(self, *argv: str, mode: str = "fleet", name: str | None = None) -> Machine:
         """Start a machine in the session's fleet or as a subprocess.
@@ -278,10 +280,21 @@ class MachineFactory:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         name = name or f"vm{self._count}"
         self._count += 1
-        return Machine(name=name, argv=list(argv), mode=mode,
-                       socket=self._sockets / f"{name}.sock",
-                       record=self.tmp_path / f"{name}.qmp.jsonl",
-                       log=self.tmp_path / f"{name}.log")
+        vm = Machine(name=name, argv=list(argv), mode=mode,
+                     socket=self._sockets / f"{name}.sock",
+                     record=self.tmp_path / f"{name}.qmp.jsonl",
+                     log=self.tmp_path / f"{name}.log")
+        self.machines.append(vm)
+        return vm
+
+    def report(self) -> str:
+        """Where each machine's recording is, and what it printed."""
+        lines = []
+        for vm in self.machines:
+            lines.append(f"{vm.name} ({vm.mode}): {' '.join(vm.argv)}")
+            lines.append(f"  QMP traffic: {vm.record}  (scripts/replay replays it)")
+            lines.extend(f"  stderr: {line}" for line in vm.log_text().splitlines())
+        return "\n".join(lines)
 
     @staticmethod
     async def _add(fleet: Fleet, vm: Machine) -> FleetMachine:
@@ -361,11 +374,29 @@ def _qmpnuma_fleet_thread() -> Iterator[Callable[[], _FleetThread]]:
         fleet.close()
 
 
+_FACTORY = pytest.StashKey[MachineFactory]()
+
+
 @pytest.fixture
 def qmpnuma(
-    tmp_path: Path, _qmpnuma_fleet_thread: Callable[[], _FleetThread]
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    _qmpnuma_fleet_thread: Callable[[], _FleetThread],
 ) -> Iterator[MachineFactory]:
     """A factory of emulated machines; see the module docstring."""
     factory = MachineFactory(tmp_path, _qmpnuma_fleet_thread)
+    request.node.stash[_FACTORY] = factory
     yield factory
     factory.cleanup()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report says where its machines' recordings are."""
+    report = yield
+    factory = item.stash.get(_FACTORY, None)
+    if report.failed and factory is not None and factory.machines:
+        report.sections.append(("qmpnuma machines", factory.report()))
+    return report

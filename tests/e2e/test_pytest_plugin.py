@@ -91,3 +91,6 @@ def test_failing_tests_leave_nothing_behind(pytester: pytest.Pytester) -> None:
     """))
     result = pytester.runpytest_subprocess("-p", "no:randomly")
     result.assert_outcomes(failed=1, passed=1)
+    # The failure's report tells where each machine's recording is.
+    result.stdout.fnmatch_lines(["*qmpnuma machines*", "vm0 (fleet): -S",
+                                 "  QMP traffic: *vm0.qmp.jsonl*"])
