@@ -138,9 +138,20 @@ class _FleetThread:
         self._fleet: Fleet | None = None
         self._stop: trio.Event | None = None
         self._token: trio.lowlevel.TrioToken | None = None
-        self._thread = threading.Thread(target=trio.run, args=(self._main,), daemon=True)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         self._ready.wait()
+        if self._fleet is None:
+            raise RuntimeError("the qmpnuma fleet thread did not start") from self._error
+
+    def _run(self) -> None:
+        try:
+            trio.run(self._main)
+        except BaseException as exc:  # reported by the thread that waits for us
+            self._error = exc
+        finally:
+            self._ready.set()
 
     async def _main(self) -> None:
         async with open_fleet() as fleet:
@@ -155,8 +166,11 @@ class _FleetThread:
 
     def close(self) -> None:
         if self._stop is not None:
-            trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
+            with contextlib.suppress(trio.RunFinishedError):
+                trio.from_thread.run_sync(self._stop.set, trio_token=self._token)
         self._thread.join()
+        if self._error is not None:
+            raise RuntimeError("the qmpnuma fleet thread failed") from self._error
 
 
 class _GuestFleet:
