@@ -13,18 +13,19 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import trio
 
 from qmpnuma.chardev import ChardevSockets
 from qmpnuma.cli.driver import DEFAULT_ARGV, CliError, CliReporter, LaunchConfig, configure
-from qmpnuma.cli.monitors import ChardevSpec, MonitorMode
+from qmpnuma.cli.monitors import ChardevSpec
 from qmpnuma.errors import GenericError
-from qmpnuma.machine.phase import Phase
-from qmpnuma.machine.runstate import VM, RunState
+from qmpnuma.launch import new_vm, refuse_hmp_monitors
 from qmpnuma.profile import DEFAULT_PROFILE
 from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_schema
+from qmpnuma.record import TrafficRecorder
 from qmpnuma.server import MachineServer, MonitorEndpoint
 
 __all__ = ["main"]
@@ -51,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         config = configure(
             list(DEFAULT_ARGV) if default else args, DEFAULT_PROFILE, reporter, sockets.open
         )
-        _refuse_hmp_monitors(config, reporter)
+        refuse_hmp_monitors(config, reporter)
         ready_fd = _daemonize() if config.daemonize else None
-        with _pidfile(config.pidfile):
-            return trio.run(_run, config, sockets, reporter, default, ready_fd)
+        with _pidfile(config.pidfile), _record_file(config.record, reporter) as record:
+            return trio.run(_run, config, sockets, reporter, default, ready_fd, record)
     except CliError as err:
         print(err.stdout, end="")
         for line in err.lines:
@@ -64,33 +65,19 @@ def main(argv: list[str] | None = None) -> int:
         sockets.remove_files()
 
 
-def _refuse_hmp_monitors(config: LaunchConfig, reporter: CliReporter) -> None:
-    for monitor in config.monitors:
-        if monitor.mode is MonitorMode.READLINE:
-            with reporter.at(monitor.chardev.location):
-                raise reporter.fail(GenericError(
-                    "HMP monitors (mode=readline) are not emulated; "
-                    "use a QMP monitor (-qmp, or -mon mode=control)"
-                ))
-
-
-def _new_vm(config: LaunchConfig) -> VM:
-    vm = VM(config.machine, autostart=not config.start_paused, name=config.name)
-    if config.machine.phase is Phase.MACHINE_READY and vm.autostart:
-        # No monitor is connected yet, so nobody hears this RESUME (as in QEMU).
-        vm.runstate = RunState.RUNNING
-    return vm
-
-
 async def _run(
     config: LaunchConfig,
     sockets: ChardevSockets,
     reporter: CliReporter,
     default: bool,
     ready_fd: int | None,
+    record: TextIO | None,
 ) -> int:
-    server = MachineServer(_new_vm(config), Dispatcher(load_schema()), DEFAULT_PROFILE)
+    server = MachineServer(new_vm(config), Dispatcher(load_schema()), DEFAULT_PROFILE)
     endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
+    if record is not None:
+        recorder = TrafficRecorder(record)
+        endpoints = [recorder.wrap(endpoint) for endpoint in endpoints]
     async with trio.open_nursery() as nursery:
         await nursery.start(_serve, server, endpoints, reporter)
         if default:
@@ -162,6 +149,20 @@ def _pidfile(path: str | None) -> Iterator[None]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+@contextlib.contextmanager
+def _record_file(path: str | None, reporter: CliReporter) -> Iterator[TextIO | None]:
+    """The -qmpnuma-record file, open for the daemon's lifetime."""
+    if path is None:
+        yield None
+        return
+    try:
+        stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise reporter.fail(GenericError(f"Could not open '{path}': {exc.strerror}")) from exc
+    with stream:
+        yield stream
 
 
 def _daemonize() -> int:

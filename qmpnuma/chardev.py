@@ -30,14 +30,18 @@ __all__ = ["ChardevSockets"]
 #: of 1; a few more spare a test rig's parallel connects a refusal, and the
 #: extra clients wait unanswered exactly as they would on QEMU.
 LISTEN_BACKLOG = 8
-#: The permissions of a unix socket we create (owner only).
-SOCKET_UMASK = 0o177
+#: The permissions of a unix socket we create (owner only).  They are set on
+#: the socket before bind(), which Linux applies to the new file, rather than
+#: through os.umask(), which would change them for every thread of a fleet.
+SOCKET_MODE = 0o600
 
 
 @dataclass
 class _Opened:
     listener: socket.socket | None = None
     connected: socket.socket | None = None
+    #: wait=on, and the first client is left for the caller to accept.
+    waiting: bool = False
 
 
 @dataclass
@@ -46,6 +50,9 @@ class ChardevSockets:
 
     #: Where QEMU's info_report() goes (the wait=on message).
     info: Callable[[str], None]
+    #: Leave a wait=on chardev's first client to the caller (see waiting()),
+    #: instead of blocking here: a fleet must not stop for one machine.
+    defer_wait: bool = False
     _opened: dict[str, _Opened] = field(default_factory=dict)
     _unix_paths: list[str] = field(default_factory=list)
 
@@ -63,7 +70,10 @@ class ChardevSockets:
         if spec.wait:
             # The chardev blocks start-up until its first client arrives.
             self.info(f"QEMU waiting for connection on: disconnected:{spec.describe()}")
-            opened.connected, _ = listener.accept()
+            if self.defer_wait:
+                opened.waiting = True
+            else:
+                opened.connected, _ = listener.accept()
         self._opened[spec.id] = opened
 
     def _listen(self, spec: ChardevSpec) -> socket.socket:
@@ -87,6 +97,18 @@ class ChardevSockets:
             )
         return endpoint
 
+    def waiting(self, monitor: MonitorSpec) -> bool:
+        """Whether the monitor's wait=on client is still to be accepted (defer_wait)."""
+        return self._opened[monitor.chardev.id].waiting
+
+    def close(self) -> None:
+        """Close every socket not yet handed to trio, and remove the files."""
+        for opened in self._opened.values():
+            for sock in (opened.listener, opened.connected):
+                if sock is not None:
+                    sock.close()
+        self.remove_files()
+
     def remove_files(self) -> None:
         """What QEMU does at exit: its unix socket files go away."""
         for path in self._unix_paths:
@@ -104,14 +126,12 @@ def _listen_unix(path: str) -> socket.socket:
         if stat.S_ISSOCK(os.stat(path).st_mode):
             os.unlink(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old_umask = os.umask(SOCKET_UMASK)
+    os.fchmod(sock.fileno(), SOCKET_MODE)
     try:
         sock.bind(path)
     except OSError as exc:
         sock.close()
         raise GenericError(f"Failed to bind socket to {path}: {_error_text(exc)}") from exc
-    finally:
-        os.umask(old_umask)
     sock.listen(LISTEN_BACKLOG)
     return sock
 

@@ -175,6 +175,8 @@ class LaunchConfig:
     accel: str | None = None
     #: -no-shutdown: a guest shutdown stops the VM instead of quitting.
     no_shutdown: bool = False
+    #: -qmpnuma-record FILE: where to write the QMP traffic (qmpnuma.record).
+    record: str | None = None
 
 
 class CliError(Exception):
@@ -314,6 +316,7 @@ class _Vl:
         self.cpu_model: str | None = None
         self.uuid: str | None = None
         self.pidfile: str | None = None
+        self.record: str | None = None
         self.flags: set[Opt] = set()
         self.handlers: dict[Opt, Callable[[ParsedOption], None]] = {
             Opt.machine: self._machine,
@@ -329,6 +332,7 @@ class _Vl:
             Opt.name: self._name,
             Opt.uuid: self._uuid,
             Opt.pidfile: self._pidfile,
+            Opt.qmpnuma_record: self._record,
             Opt.qmp: self._monitor(MonitorMode.CONTROL, pretty=False),
             Opt.qmp_pretty: self._monitor(MonitorMode.CONTROL, pretty=True),
             Opt.monitor: self._monitor(MonitorMode.READLINE, pretty=False),
@@ -409,6 +413,7 @@ class _Vl:
             cpu_model=self.cpu_model,
             accel=accel,
             no_shutdown=Opt.no_shutdown in self.flags,
+            record=self.record,
         )
 
     # -- option-time handlers ------------------------------------------------
@@ -528,6 +533,9 @@ class _Vl:
 
     def _pidfile(self, option: ParsedOption) -> None:
         self.pidfile = option.arg
+
+    def _record(self, option: ParsedOption) -> None:
+        self.record = option.arg
 
     def _monitor(self, mode: MonitorMode, pretty: bool) -> Callable[[ParsedOption], None]:
         def handler(option: ParsedOption) -> None:

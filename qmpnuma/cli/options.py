@@ -84,6 +84,8 @@ class Opt(enum.Enum):
     sandbox = "sandbox"
     smbios = "smbios"
     global_ = "global"
+    #: Not QEMU's: record the QMP traffic as JSON lines (qmpnuma.record).
+    qmpnuma_record = "qmpnuma-record"
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ _TABLE: dict[str, QEMUOption] = {
         QEMUOption(Opt.sandbox, True),
         QEMUOption(Opt.smbios, True),
         QEMUOption(Opt.global_, True),
+        QEMUOption(Opt.qmpnuma_record, True),
     )
 }
 

@@ -10,6 +10,7 @@ introduced the behaviour.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from qmpnuma.machine.cpu_models import X86_CPU_TYPE_SUFFIX
@@ -190,7 +191,9 @@ NONE_MACHINE = MachineClass(
 )
 
 
-def _all_classes(profile: Profile) -> list[MachineClass]:
+@functools.cache
+def _all_classes(profile: Profile) -> tuple[MachineClass, ...]:
+    # Built once per profile: a fleet looks the type up for every machine.
     latest = profile.latest_machine
     classes = [
         _pc_class(family, text, latest)
@@ -199,7 +202,7 @@ def _all_classes(profile: Profile) -> list[MachineClass]:
         if _parse_version(text)[:2] <= latest
     ]
     classes.append(NONE_MACHINE)
-    return classes
+    return tuple(classes)
 
 
 def machine_class_names(profile: Profile) -> list[str]:

@@ -16,6 +16,7 @@ are first included, definitions in file order within a module.
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ __all__ = [
     "BUILTIN_JSON_TYPES",
     "EMPTY_OBJECT",
     "DEFAULT_SCHEMA_PATH",
+    "SCHEMA_DIR",
     "load_schema",
     "parse_schema",
 ]
@@ -65,8 +67,12 @@ BUILTIN_JSON_TYPES: Mapping[str, str] = {
 #: of commands without arguments and the variant of unlisted union cases.
 EMPTY_OBJECT = "q_empty"
 
-#: Where the schema lives: ``<repo>/schema/qapi-schema.json``.
-DEFAULT_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "qapi-schema.json"
+#: The schema ships as the data package ``qmpnuma.schema``: the repository's
+#: schema/ directory (see pyproject.toml).  Installs are unpacked, so it is a
+#: real file in a checkout, an editable install and a wheel alike.
+SCHEMA_DIR = Path(str(importlib.resources.files("qmpnuma.schema")))
+#: The main file of the schema that machines serve.
+DEFAULT_SCHEMA_PATH = SCHEMA_DIR / "qapi-schema.json"
 
 #: Suffix of array type names (QEMU names the array of T ``TList``).
 _LIST_SUFFIX = "List"

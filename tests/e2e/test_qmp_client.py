@@ -1,9 +1,12 @@
-"""End to end over a real unix socket, with the clients users have."""
+"""End to end over a real unix socket, with the clients users have.
+
+The machines come from the project's own pytest plugin (qmpnuma.pytest_plugin),
+as a daemon process, the way management software starts QEMU.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import stat
@@ -11,23 +14,32 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qemu.qmp import QMPClient
+from qmpnuma.pytest_plugin import Machine, MachineFactory
 
-from tests.e2e.conftest import Daemon, start_daemon
+#: The machine of most tests: two nodes of two CPUs each.
+TWO_NODES = ("-S", "-m", "1G", "-smp", "4,sockets=2,cores=2",
+             "-object", "memory-backend-ram,id=m0,size=512M",
+             "-object", "memory-backend-ram,id=m1,size=512M",
+             "-numa", "node,nodeid=0,memdev=m0,cpus=0-1",
+             "-numa", "node,nodeid=1,memdev=m1,cpus=2-3")
+
+
+def _daemon(qmpnuma: MachineFactory) -> Machine:
+    return qmpnuma.start(*TWO_NODES, mode="subprocess")
 
 
 def _run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
 
-def test_qmpclient_negotiates_and_queries(daemon: Daemon) -> None:
+def test_qmpclient_negotiates_and_queries(qmpnuma: MachineFactory) -> None:
+    daemon = _daemon(qmpnuma)
+
     async def go() -> tuple[object, object, object]:
-        qmp = QMPClient("e2e")
-        await qmp.connect(str(daemon.socket))
-        status = await qmp.execute("query-status")
-        commands = await qmp.execute("query-commands")
-        numa = await qmp.execute("x-query-numa")
-        await qmp.disconnect()
+        async with daemon.client() as qmp:
+            status = await qmp.execute("query-status")
+            commands = await qmp.execute("query-commands")
+            numa = await qmp.execute("x-query-numa")
         return status, commands, numa
 
     status, commands, numa = _run(go())
@@ -39,62 +51,59 @@ def test_qmpclient_negotiates_and_queries(daemon: Daemon) -> None:
         "node 1 cpus: 2 3\nnode 1 size: 512 MB\nnode 1 plugged: 0 MB\n")}
 
 
-def test_events_reach_every_negotiated_monitor(tmp_path: Path) -> None:
-    d = start_daemon(tmp_path, "-S", "-qmp", f"unix:{tmp_path / 'second.sock'},server=on,wait=off")
+def test_events_reach_every_negotiated_monitor(qmpnuma: MachineFactory,
+                                              tmp_path: Path) -> None:
+    second_socket = tmp_path / "second.sock"
+    d = qmpnuma.start("-S", "-qmp", f"unix:{second_socket},server=on,wait=off",
+                      mode="subprocess")
+
+    other = Machine(d.name, d.argv, d.mode, second_socket, d.record, d.log)
 
     async def go() -> list[str]:
-        first, second = QMPClient("first"), QMPClient("second")
-        await first.connect(str(d.socket))
-        await second.connect(str(tmp_path / "second.sock"))
-        with second.listener() as listener:
-            await first.execute("cont")
-            await first.execute("stop")
-            names = [(await listener.get()).get("event"), (await listener.get()).get("event")]
-        await first.disconnect()
-        await second.disconnect()
-        return names
+        async with d.client("first") as first, other.client("second") as second:
+            with second.listener() as listener:
+                await first.execute("cont")
+                await first.execute("stop")
+                return [(await listener.get()).get("event"),
+                        (await listener.get()).get("event")]
 
-    try:
-        assert _run(go()) == ["RESUME", "STOP"]
-    finally:
-        d.stop()
+    assert _run(go()) == ["RESUME", "STOP"]
 
 
-def test_quit_emits_shutdown_removes_socket_and_exits_zero(daemon: Daemon) -> None:
+def test_quit_emits_shutdown_removes_socket_and_exits_zero(qmpnuma: MachineFactory) -> None:
+    daemon = _daemon(qmpnuma)
+
     async def go() -> object:
-        qmp = QMPClient("e2e")
-        await qmp.connect(str(daemon.socket))
-        with qmp.listener("SHUTDOWN") as listener:
-            await qmp.execute("quit")
-            event = await listener.get()
-        # After quit the server closes the socket, as QEMU does; whether the
-        # client's reader sees that EOF before disconnect() is a race, and
-        # disconnect() re-raises it.  QEMU's own machine library accepts the
-        # EOF after quit the same way (python/qemu/machine/machine.py,
-        # QEMUMachine._close_qmp_connection).
-        with contextlib.suppress(EOFError):
-            await qmp.disconnect()
+        # The client accepts the EOF that follows quit (Machine.client()).
+        async with daemon.client() as qmp:
+            with qmp.listener("SHUTDOWN") as listener:
+                await qmp.execute("quit")
+                event = await listener.get()
         return event.get("data")
 
     assert _run(go()) == {"guest": False, "reason": "host-qmp-quit"}
-    assert daemon.proc.wait(timeout=10) == 0
+    assert daemon.process is not None and daemon.process.wait(timeout=10) == 0
     assert not daemon.socket.exists()
 
 
-def test_socket_is_private(daemon: Daemon) -> None:
+def test_socket_is_private(qmpnuma: MachineFactory) -> None:
+    daemon = _daemon(qmpnuma)
     assert stat.S_IMODE(os.stat(daemon.socket).st_mode) == 0o600
 
 
-def test_qmp_shell(daemon: Daemon) -> None:
+def test_qmp_shell(qmpnuma: MachineFactory) -> None:
+    daemon = _daemon(qmpnuma)
     shell = Path(sys.executable).with_name("qmp-shell")
     out = subprocess.run([str(shell), str(daemon.socket)], input="query-status\n",
                          capture_output=True, text=True, timeout=30)
     assert '"status": "prelaunch"' in out.stdout
 
 
-def test_sigterm_shuts_down_cleanly(daemon: Daemon) -> None:
-    daemon.proc.terminate()
-    code, err = daemon.stop()
+def test_sigterm_shuts_down_cleanly(qmpnuma: MachineFactory) -> None:
+    daemon = _daemon(qmpnuma)
+    assert daemon.process is not None
+    daemon.process.terminate()
+    code, err = daemon.process.wait(timeout=10), daemon.log_text()
     assert code == 0
     # As QEMU: the sender is named, by pid and argv[0].
     assert re.fullmatch(rf"qmpnuma: terminating on signal 15 from pid {os.getpid()} \(.+\)\n", err)

@@ -26,8 +26,15 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {"cli", "qapi", "machine"} | BOTTOM,
     "server": {"server", "protocol", "qapi", "commands", "machine"} | BOTTOM,
     "chardev": {"chardev", "server", "cli"} | BOTTOM,
+    "record": {"record", "server"} | BOTTOM,
+    "launch": {"launch", "cli", "machine"} | BOTTOM,
+    "fleet": {"fleet", "chardev", "server", "record", "launch", "cli", "qapi",
+              "machine"} | BOTTOM,
+    "fleet_control": {"fleet_control", "fleet", "protocol", "qapi", "commands", "machine"}
+                     | BOTTOM,
+    "pytest_plugin": {"pytest_plugin", "fleet", "machine"} | BOTTOM,
     "__main__": {"__main__", "chardev", "server", "cli", "protocol", "qapi", "commands",
-                 "machine"} | BOTTOM,
+                 "machine", "launch", "record"} | BOTTOM,
     "__init__": set(),
 }
 #: Third-party and stdlib modules a floor must not touch.
