@@ -21,7 +21,7 @@ from qmpnuma.cli.driver import DEFAULT_ARGV, CliError, CliReporter, LaunchConfig
 from qmpnuma.cli.monitors import ChardevSpec, MonitorMode
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.phase import Phase
-from qmpnuma.machine.runstate import VM, RunState
+from qmpnuma.machine.runstate import VM, Chardev, RunState
 from qmpnuma.profile import DEFAULT_PROFILE
 from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_schema
@@ -76,6 +76,7 @@ def _refuse_hmp_monitors(config: LaunchConfig, reporter: CliReporter) -> None:
 
 def _new_vm(config: LaunchConfig) -> VM:
     vm = VM(config.machine, autostart=not config.start_paused, name=config.name)
+    vm.chardevs = [Chardev(m.chardev.id, m.chardev.describe()) for m in config.monitors]
     if config.machine.phase is Phase.MACHINE_READY and vm.autostart:
         # No monitor is connected yet, so nobody hears this RESUME (as in QEMU).
         vm.runstate = RunState.RUNNING

@@ -76,7 +76,7 @@ class ChardevSockets:
     def endpoint(self, monitor: MonitorSpec) -> MonitorEndpoint:
         """The monitor's opened sockets as trio objects (call inside trio.run)."""
         opened = self._opened[monitor.chardev.id]
-        endpoint = MonitorEndpoint(pretty=monitor.pretty)
+        endpoint = MonitorEndpoint(pretty=monitor.pretty, chardev=monitor.chardev.id)
         if opened.listener is not None:
             endpoint.listener = trio.SocketListener(
                 trio.socket.from_stdlib_socket(opened.listener)

@@ -79,6 +79,8 @@ class MonitorEndpoint:
     connected: trio.abc.Stream | None = None
     #: Pretty-print every message (-qmp-pretty, -mon pretty=on).
     pretty: bool = False
+    #: The chardev's id, whose ``connected`` state query-chardev shows.
+    chardev: str | None = None
 
 
 @dataclass(eq=False)
@@ -167,12 +169,22 @@ class MachineServer:
 
     async def _serve_endpoint(self, endpoint: MonitorEndpoint) -> None:
         if endpoint.connected is not None:
-            await self.handle_stream(endpoint.connected, pretty=endpoint.pretty)
+            await self._serve_peer(endpoint, endpoint.connected)
         if endpoint.listener is None:
             return
         while True:
             stream = await endpoint.listener.accept()
+            await self._serve_peer(endpoint, stream)
+
+    async def _serve_peer(self, endpoint: MonitorEndpoint, stream: trio.abc.Stream) -> None:
+        chardev = next((c for c in self.vm.chardevs if c.label == endpoint.chardev), None)
+        if chardev is not None:
+            chardev.connected = True
+        try:
             await self.handle_stream(stream, pretty=endpoint.pretty)
+        finally:
+            if chardev is not None:
+                chardev.connected = False
 
     async def handle_stream(self, stream: trio.abc.Stream, *, pretty: bool = False) -> None:
         """Run one monitor connection on ``stream`` until either side ends it."""

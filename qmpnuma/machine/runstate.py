@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
 
-__all__ = ["RunState", "VM", "Event"]
+__all__ = ["RunState", "VM", "Event", "Chardev"]
 
 
 class RunState(enum.Enum):
@@ -34,6 +34,28 @@ Event = tuple[str, "dict[str, object] | None"]
 
 
 @dataclass
+class Chardev:
+    """A character device, as query-chardev and query-yank show it (chardev/char.c)."""
+
+    label: str
+    #: Its address as QEMU spells it (``unix:/run/q.sock,server=on``).
+    address: str
+    #: Socket chardevs register a yank instance (chardev/char-socket.c).
+    socket: bool = True
+    #: Whether its front end (a monitor) has opened it.
+    frontend_open: bool = True
+    #: Whether a peer is connected; the server keeps this up to date.
+    connected: bool = False
+
+    @property
+    def filename(self) -> str:
+        """char-socket.c: a socket without a peer says ``disconnected:``."""
+        if self.socket and not self.connected:
+            return f"disconnected:{self.address}"
+        return self.address
+
+
+@dataclass
 class VM:
     machine: Machine
     #: False with -S: the VM stays in prelaunch once the machine is built.
@@ -44,6 +66,10 @@ class VM:
     #: Set by ``quit``; the server exits once the reply is out.
     shutdown_requested: bool = False
     events: list[Event] = field(default_factory=list)
+    #: The character devices, in creation order.
+    chardevs: list[Chardev] = field(default_factory=list)
+    #: Migration capabilities switched on (migrate-set-capabilities).
+    migration_capabilities: frozenset[str] = frozenset()
 
     def emit(self, name: str, data: dict[str, object] | None = None) -> None:
         self.events.append((name, data))

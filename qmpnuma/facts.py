@@ -1,0 +1,77 @@
+"""QEMU 7.2's static facts, as scripts/record-qemu-facts recorded them.
+
+Management software probes an emulator for facts that belong to the QEMU
+binary rather than to a machine: machine types, CPU models, QOM types and
+their properties, command-line option lists, help texts.  They live in
+``qmpnuma/data/qemu72.json`` (recorded from Debian 12's qemu-system-x86_64,
+never edited by hand) and are read once, on first use, into an immutable
+:class:`QemuFacts`.  Which of them qmpnuma shows is decided by the callers,
+from what the model knows: a fact about something we do not model is not
+offered.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["QemuFacts", "qemu_facts"]
+
+_DATA = "qemu72.json"
+
+
+@dataclass(frozen=True)
+class QemuFacts:
+    """Read-only views of the recorded data (callers must not mutate them)."""
+
+    #: The help texts, by topic (``usage``, ``version``, ``machine``...).
+    help: Mapping[str, Any]
+    #: query-target, query-command-line-options... replies, by command.
+    replies: Mapping[str, Any]
+    #: qom-list-types {"abstract": true}, in QEMU's order.
+    qom_types: tuple[Mapping[str, Any], ...]
+    #: Interface name -> the types implementing it.
+    interfaces: Mapping[str, tuple[str, ...]]
+    machines: tuple[Mapping[str, Any], ...]
+    cpu_definitions: tuple[Mapping[str, Any], ...]
+    #: Type name -> the device-list-properties reply.
+    device_properties: Mapping[str, Any]
+    #: Type name -> the qom-list-properties reply.
+    qom_properties: Mapping[str, Any]
+    #: (arguments, reply) pairs of query-cpu-model-expansion.
+    cpu_model_expansions: tuple[tuple[Any, Any], ...]
+
+    def parent(self, type_name: str) -> str | None:
+        return self._parents.get(type_name)
+
+    @functools.cached_property
+    def _parents(self) -> Mapping[str, str]:
+        return {t["name"]: t["parent"] for t in self.qom_types if "parent" in t}
+
+
+@functools.cache
+def qemu_facts() -> QemuFacts:
+    """The recorded facts, parsed on first use (start-up does not pay for them)."""
+    text = resources.files("qmpnuma.data").joinpath(_DATA).read_text()
+    data = json.loads(text)
+    tables = data["tables"]
+    return QemuFacts(
+        help=MappingProxyType(data["help"]),
+        replies=MappingProxyType(data["replies"]),
+        qom_types=tuple(data["qom-types"]),
+        interfaces=MappingProxyType({k: tuple(v) for k, v in data["interfaces"].items()}),
+        machines=tuple(data["machines"]),
+        cpu_definitions=tuple(data["cpu-definitions"]),
+        device_properties=MappingProxyType(
+            {k: tables[i] for k, i in data["device-properties"].items()}
+        ),
+        qom_properties=MappingProxyType({k: tables[i] for k, i in data["qom-properties"].items()}),
+        cpu_model_expansions=tuple(
+            (e["arguments"], e["reply"]) for e in data["cpu-model-expansions"]
+        ),
+    )
