@@ -33,6 +33,9 @@ Args = dict[str, Any]
 #: include/hw/qdev-core.h TYPE_DEVICE, qom/object.c TYPE_OBJECT.
 TYPE_DEVICE = "device"
 TYPE_OBJECT = "object"
+#: qmpnuma emulates TCG only; libvirt reads support for virt type 'qemu'
+#: from this type's presence (QEMU_CAPS_TCG).
+TCG_ACCEL_TYPE = "tcg-accel"
 
 
 def _ancestors(facts: QemuFacts, name: str) -> Iterator[str]:
@@ -48,6 +51,7 @@ def modelled_types(profile: Profile) -> frozenset[str]:
     leaves = {mc.qom_type for mc in machine_classes(profile)}
     leaves |= {cpu_type_for_model(model) for model in X86_CPU_MODELS}
     leaves |= set(USER_CREATABLE_TYPES)
+    leaves.add(TCG_ACCEL_TYPE)
     return frozenset(t for leaf in leaves for t in _ancestors(facts, leaf))
 
 
