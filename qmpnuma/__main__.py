@@ -74,9 +74,15 @@ def _refuse_hmp_monitors(config: LaunchConfig, reporter: CliReporter) -> None:
                 ))
 
 
-def _new_vm(config: LaunchConfig) -> VM:
+def _new_vm(config: LaunchConfig, sockets: ChardevSockets) -> VM:
     vm = VM(config.machine, autostart=not config.start_paused, name=config.name)
-    vm.chardevs = [Chardev(m.chardev.id, m.chardev.describe()) for m in config.monitors]
+    vm.chardevs = [
+        Chardev(
+            m.chardev.id, m.chardev.describe(), peer_address=sockets.connected_address(m.chardev)
+        )
+        for m in config.monitors
+    ]
+    vm.chardevs += [Chardev(label, name, socket=False) for label, name in config.char_backends]
     if config.machine.phase is Phase.MACHINE_READY and vm.autostart:
         # No monitor is connected yet, so nobody hears this RESUME (as in QEMU).
         vm.runstate = RunState.RUNNING
@@ -90,7 +96,7 @@ async def _run(
     default: bool,
     ready_fd: int | None,
 ) -> int:
-    server = MachineServer(_new_vm(config), Dispatcher(load_schema()), DEFAULT_PROFILE)
+    server = MachineServer(_new_vm(config, sockets), Dispatcher(load_schema()), DEFAULT_PROFILE)
     endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
     async with trio.open_nursery() as nursery:
         await nursery.start(_serve, server, endpoints, reporter)

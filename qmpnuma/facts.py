@@ -54,11 +54,27 @@ class QemuFacts:
         return {t["name"]: t["parent"] for t in self.qom_types if "parent" in t}
 
 
+def _insertion_order(value: Any) -> Any:
+    """Recorded dicts, keyed in an order the reply encoder turns back into QEMU's.
+
+    The file holds every dict in QEMU's output order, which is QDict
+    iteration order: buckets by hash, and within a bucket the keys last
+    inserted first.  The encoder orders keys the same way, so inserting
+    them in reverse reproduces the recorded order exactly, even for keys
+    that share a bucket (the 400-odd CPU properties of an expansion do).
+    """
+    if isinstance(value, dict):
+        return {k: _insertion_order(v) for k, v in reversed(value.items())}
+    if isinstance(value, list):
+        return [_insertion_order(v) for v in value]
+    return value
+
+
 @functools.cache
 def qemu_facts() -> QemuFacts:
     """The recorded facts, parsed on first use (start-up does not pay for them)."""
     text = resources.files("qmpnuma.data").joinpath(_DATA).read_text()
-    data = json.loads(text)
+    data = _insertion_order(json.loads(text))
     tables = data["tables"]
     return QemuFacts(
         help=MappingProxyType(data["help"]),

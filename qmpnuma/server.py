@@ -90,6 +90,8 @@ class _Client:
     session: MonitorSession
     outbox: trio.MemorySendChannel[bytes]
     cancel_scope: trio.CancelScope
+    #: The chardev the connection came through (yank drops it).
+    chardev: str | None = None
 
     @property
     def negotiating(self) -> bool:
@@ -181,16 +183,18 @@ class MachineServer:
         if chardev is not None:
             chardev.connected = True
         try:
-            await self.handle_stream(stream, pretty=endpoint.pretty)
+            await self.handle_stream(stream, pretty=endpoint.pretty, chardev=endpoint.chardev)
         finally:
             if chardev is not None:
                 chardev.connected = False
 
-    async def handle_stream(self, stream: trio.abc.Stream, *, pretty: bool = False) -> None:
+    async def handle_stream(
+        self, stream: trio.abc.Stream, *, pretty: bool = False, chardev: str | None = None
+    ) -> None:
         """Run one monitor connection on ``stream`` until either side ends it."""
         send, receive = trio.open_memory_channel[bytes](OUTBOX_LEN)
         session = MonitorSession(self.profile, pretty=pretty)
-        client = _Client(session, send, trio.CancelScope())
+        client = _Client(session, send, trio.CancelScope(), chardev)
         if not self._clients:
             self._all_gone = trio.Event()
         self._clients.add(client)
@@ -265,9 +269,18 @@ class MachineServer:
         else:
             reply = client.session.reply(request, {} if result is None else result)
         self._broadcast(self.vm.drain_events())
+        if self._yank(self.vm.drain_yanked()) and client.cancel_scope.cancel_called:
+            return  # QEMU writes the reply to a socket it has just shut down.
         client.queue(reply)
         if self.vm.shutdown_requested:
             self._stopping.set()
+
+    def _yank(self, chardevs: list[str]) -> bool:
+        """Drop the connections of yanked chardevs (util/yank.c: a socket shutdown)."""
+        for client in self._clients:
+            if client.chardev in chardevs:
+                client.cancel_scope.cancel()
+        return bool(chardevs)
 
     def _broadcast(self, events: list[Event]) -> None:
         if not events:

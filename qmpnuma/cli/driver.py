@@ -34,7 +34,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from qmpnuma.cli import help as help_texts
 from qmpnuma.cli import monitors
+from qmpnuma.cli.audiodev import AUDIODEV_IMPLIED_KEY, audiodev_check, audiodev_help
 from qmpnuma.cli.keyval import KeyvalDict, keyval_merge, keyval_parse_into
 from qmpnuma.cli.monitors import ChardevSpec, MonitorMode, MonitorSpec
 from qmpnuma.cli.options import (
@@ -56,6 +58,7 @@ from qmpnuma.cli.options import (
     OptionError,
     ParsedOption,
     disk_image_error,
+    is_option,
     split_argv,
 )
 from qmpnuma.cli.qemu_opts import (
@@ -65,11 +68,14 @@ from qmpnuma.cli.qemu_opts import (
     QemuOptDesc,
     QemuOpts,
     QemuOptsList,
+    is_help_option,
     qemu_opts_print_help,
 )
 from qmpnuma.cutils import StrtoxError, qemu_strtoi64, qemu_strtosz, qemu_strtosz_MiB
 from qmpnuma.errors import GenericError, QMPError
 from qmpnuma.hashorder import first_unexpected, qdict_order
+from qmpnuma.machine.backends import USER_CREATABLE_TYPES
+from qmpnuma.machine.cpu_models import X86_CPU_MODELS
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
 from qmpnuma.profile import Profile
@@ -106,6 +112,20 @@ DEFAULT_ARGV: tuple[str, ...] = (
 
 #: hw/core/machine.c: the machine type used without -machine (is_default).
 DEFAULT_MACHINE = "pc"
+#: softmmu/vl.c select_vgahw: the card types QEMU 7.2 knows (vga_interfaces).
+VGA_TYPES = ("none", "std", "cirrus", "vmware", "qxl", "xenfb", "tcx", "cg3", "virtio")
+VGA_NONE = "none"
+#: -serial and -parallel, in the order vl.c creates their chardevs.
+PORT_KINDS = ("serial", "parallel")
+#: softmmu/vl.c: the back end of a default port (a virtual console).
+DEFAULT_PORT_BACKEND = "vc:80Cx24C"
+PORT_NONE = "none"
+CHARDEV_PREFIX = "chardev:"
+#: Back ends of -serial/-parallel whose chardev qmpnuma shows: neither does
+#: any I/O here.
+PORT_BACKENDS = ("null", "vc")
+#: softmmu/vl.c object_option_parse: -object's implied key.
+OBJECT_IMPLIED_KEY = "qom-type"
 #: softmmu/vl.c: the implied keys of -machine and -smp (keyval syntax).
 MACHINE_IMPLIED_KEY = "type"
 SMP_IMPLIED_KEY = "cpus"
@@ -167,6 +187,9 @@ class LaunchConfig:
     accel: str | None = None
     #: -no-shutdown: a guest shutdown stops the VM instead of quitting.
     no_shutdown: bool = False
+    #: Character devices that are not sockets, as (label, filename): the
+    #: back ends of -serial and -parallel, and QEMU's default ones.
+    char_backends: list[tuple[str, str]] = field(default_factory=list)
 
 
 class CliError(Exception):
@@ -275,6 +298,20 @@ def configure(
     return _Vl(profile, reporter, load_schema(), open_chardev).run(argv)
 
 
+def _parse_json_object(text: str) -> dict[str, object]:
+    """qobject_input_visitor_new_str's JSON branch: an object, or QEMU's error."""
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        # qobject/json-parser.c parse_error; QEMU names the exact token,
+        # which Python's parser does not give us.
+        raise GenericError("JSON parse error, expecting value") from e
+    if not isinstance(value, dict):
+        # qapi/qobject-input-visitor.c (the top-level struct)
+        raise GenericError("Invalid parameter type for 'null', expected: object")
+    return value
+
+
 @dataclass(frozen=True)
 class _Object:
     """An -object typed at option time, created later (without location)."""
@@ -305,6 +342,10 @@ class _Vl:
         self.uuid: str | None = None
         self.pidfile: str | None = None
         self.flags: set[Opt] = set()
+        #: -vga's card type, checked once the machine exists.
+        self.vga: str | None = None
+        #: -serial / -parallel: (kind, backend, location), in order.
+        self.ports: list[tuple[str, str, str]] = []
         self.handlers: dict[Opt, Callable[[ParsedOption], None]] = {
             Opt.machine: self._machine,
             Opt.M: self._machine,
@@ -313,7 +354,7 @@ class _Vl:
             Opt.numa: self._parse(NUMA_OPTS),
             Opt.object: self._object,
             Opt.cpu: self._cpu,
-            Opt.accel: self._parse(ACCEL_OPTS),
+            Opt.accel: self._accel,
             Opt.enable_kvm: self._enable_kvm,
             Opt.name: self._name,
             Opt.uuid: self._uuid,
@@ -330,6 +371,16 @@ class _Vl:
             Opt.sandbox: self._parse(SANDBOX_OPTS),
             Opt.smbios: self._parse(SMBIOS_OPTS, permit_abbrev=False),
             Opt.global_: self._global,
+            Opt.h: self._help,
+            Opt.help: self._help,
+            Opt.version: self._version,
+            Opt.no_acpi: self._machine_flag("acpi", "off"),
+            Opt.no_hpet: self._machine_flag("hpet", "off"),
+            Opt.usb: self._machine_flag("usb", "on"),
+            Opt.vga: self._vga,
+            Opt.serial: self._serial_port("serial"),
+            Opt.parallel: self._serial_port("parallel"),
+            Opt.audiodev: self._audiodev,
         }
 
     # -- the sequence --------------------------------------------------------
@@ -370,6 +421,8 @@ class _Vl:
             self._apply_machine_options(machine)
             accel = self._configure_accelerators(accel)
             specs = self._create_late_backends(machine, chardevs)
+            self._select_vgahw()
+            char_backends = self._serial_ports(chardevs)
             if self.cpu_model is not None:
                 machine.set_cpu_model(self.cpu_model)
             machine.resolve_machine_memdev()
@@ -391,6 +444,7 @@ class _Vl:
             cpu_model=self.cpu_model,
             accel=accel,
             no_shutdown=Opt.no_shutdown in self.flags,
+            char_backends=char_backends,
         )
 
     # -- option-time handlers ------------------------------------------------
@@ -425,8 +479,8 @@ class _Vl:
     def _machine(self, option: ParsedOption) -> None:
         assert option.arg is not None
         if keyval_parse_into(self.machine_opts, option.arg, MACHINE_IMPLIED_KEY):
-            names = "".join(f"{name}\n" for name in machine_class_names(self.profile))
-            raise CliError([], status=0, stdout=f"Supported machines are:\n{names}")
+            names = machine_class_names(self.profile)
+            raise CliError([], status=0, stdout=help_texts.machine_help(names))
 
     def _smp(self, option: ParsedOption) -> None:
         """vl.c machine_parse_property_opt(smp-opts, "smp", ...)."""
@@ -442,6 +496,7 @@ class _Vl:
         if option.arg.startswith("{"):
             props = self._object_json(option.arg)
         else:
+            self._object_help(option.arg)
             opts = self._parse_noisily(OBJECT_OPTS, option)
             if opts.get("qom-type") is None:
                 # softmmu/vl.c object_option_parse (QERR_MISSING_PARAMETER)
@@ -451,25 +506,84 @@ class _Vl:
         assert isinstance(qom_type, str)
         self.objects.append(_Object(qom_type, props))
 
+    @staticmethod
+    def _object_help(arg: str) -> None:
+        """qom/object_interfaces.c user_creatable_print_help_from_qdict."""
+        parsed: KeyvalDict = {}
+        help_seen = keyval_parse_into(parsed, arg, OBJECT_IMPLIED_KEY)
+        qom_type = parsed.get(OBJECT_IMPLIED_KEY)
+        if (help_seen and qom_type is None) or (
+            isinstance(qom_type, str) and is_help_option(qom_type)
+        ):
+            raise CliError([], status=0, stdout=help_texts.object_help(USER_CREATABLE_TYPES))
+        if help_seen and isinstance(qom_type, str):
+            text = help_texts.object_type_help(qom_type, USER_CREATABLE_TYPES)
+            if text is not None:
+                raise CliError([], status=0, stdout=text)
+
     def _visit(self, opts: QemuOpts, type_name: str) -> dict[str, object]:
         """opts_visitor_new(opts): the options, then the group's id as an option."""
         pairs = opts.items() + ([("id", opts.id)] if opts.id is not None else [])
         return visit_opts(self.schema, type_name, pairs, reporter=self.reporter)
 
     def _object_json(self, text: str) -> dict[str, object]:
-        try:
-            value = json.loads(text)
-        except ValueError as e:
-            # qobject/json-parser.c parse_error; QEMU names the exact token,
-            # which Python's parser does not give us.
-            raise GenericError("JSON parse error, expecting value") from e
-        if not isinstance(value, dict):
-            # qapi/qobject-input-visitor.c (the top-level ObjectOptions)
-            raise GenericError("Invalid parameter type for 'null', expected: object")
-        return validate_arguments(self.schema, "object-add", value)
+        return validate_arguments(self.schema, "object-add", _parse_json_object(text))
 
     def _cpu(self, option: ParsedOption) -> None:
+        if option.arg is not None and is_help_option(option.arg):
+            raise CliError([], status=0, stdout=help_texts.cpu_help(X86_CPU_MODELS))
         self.cpu_model = option.arg
+
+    def _accel(self, option: ParsedOption) -> None:
+        opts = self._parse_noisily(ACCEL_OPTS, option)
+        name = opts.get("accel")
+        if name is None or is_help_option(name):
+            # softmmu/vl.c: -accel help lists the accelerators and exits.
+            raise CliError([], status=0, stdout=help_texts.accel_help())
+
+    def _help(self, option: ParsedOption) -> None:
+        text = help_texts.usage_text(self.reporter.prog, self.profile, is_option)
+        raise CliError([], status=0, stdout=text)
+
+    def _version(self, option: ParsedOption) -> None:
+        raise CliError([], status=0, stdout=help_texts.version_text(self.profile))
+
+    def _machine_flag(self, key: str, value: str) -> Callable[[ParsedOption], None]:
+        """-no-acpi, -no-hpet, -usb: vl.c sets a machine property."""
+
+        def handler(option: ParsedOption) -> None:
+            self.machine_opts[key] = value
+
+        return handler
+
+    def _vga(self, option: ParsedOption) -> None:
+        """softmmu/vl.c select_vgahw, which runs once the machine exists."""
+        assert option.arg is not None
+        if is_help_option(option.arg):
+            raise CliError([], status=0, stdout=help_texts.vga_help())
+        self.vga = option.arg
+
+    def _serial_port(self, kind: str) -> Callable[[ParsedOption], None]:
+        """-serial / -parallel: a character device and the port on it."""
+
+        def handler(option: ParsedOption) -> None:
+            assert option.arg is not None
+            self.ports.append((kind, option.arg, option.location))
+
+        return handler
+
+    def _audiodev(self, option: ParsedOption) -> None:
+        """audio/audio.c audio_parse_option: an Audiodev, in JSON or keyval."""
+        assert option.arg is not None
+        if is_help_option(option.arg):
+            raise CliError([], status=0, stdout=audiodev_help())
+        value: dict[str, object] | KeyvalDict
+        if option.arg.startswith("{"):
+            value = _parse_json_object(option.arg)
+        else:
+            value = {}
+            keyval_parse_into(value, option.arg, AUDIODEV_IMPLIED_KEY)
+        audiodev_check(value)
 
     def _enable_kvm(self, option: ParsedOption) -> None:
         # softmmu/vl.c: -enable-kvm is -machine accel=kvm.
@@ -676,6 +790,62 @@ class _Vl:
                 except QMPError as e:
                     raise self.reporter.fail(e) from e
         return specs
+
+    def _select_vgahw(self) -> None:
+        """softmmu/vl.c select_vgahw: only ``none`` is modelled."""
+        if self.vga is None or self.vga == VGA_NONE:
+            return
+        if self.vga not in VGA_TYPES:
+            # softmmu/vl.c select_vgahw
+            raise GenericError(f"unknown vga type: {self.vga}")
+        raise GenericError(
+            f"-vga {self.vga}: graphics cards are not emulated by qmpnuma; use -vga none"
+        )
+
+    def _serial_ports(self, chardevs: dict[str, ChardevSpec]) -> list[tuple[str, str]]:
+        """vl.c serial_parse / parallel_parse, and the defaults of a machine with them.
+
+        Without -nodefaults (and -nographic), QEMU gives a PC a serial and
+        a parallel port on virtual consoles.
+        """
+        ports = list(self.ports)
+        defaults = not self.flags & {Opt.nodefaults, Opt.nographic}
+        for kind in PORT_KINDS:
+            if defaults and not any(k == kind for k, _, _ in ports):
+                ports.append((kind, DEFAULT_PORT_BACKEND, ""))
+        backends: list[tuple[str, str]] = []
+        index = dict.fromkeys(PORT_KINDS, 0)
+        for kind, backend, location in ports:
+            with self.reporter.at(location or None):
+                try:
+                    label = self._port_backend(kind, backend, index[kind], chardevs)
+                except QMPError as e:
+                    raise self.reporter.fail(e) from e
+            if label is not None:
+                backends.append((label, backend.split(":", 1)[0]))
+                index[kind] += 1
+        return backends
+
+    @staticmethod
+    def _port_backend(
+        kind: str, backend: str, index: int, chardevs: dict[str, ChardevSpec]
+    ) -> str | None:
+        """The new chardev's label, None when there is none to make."""
+        if backend == PORT_NONE:
+            return None
+        if backend.startswith(CHARDEV_PREFIX):
+            if backend[len(CHARDEV_PREFIX):] not in chardevs:
+                # softmmu/vl.c serial_parse (qemu_chr_new failed)
+                raise GenericError(
+                    f"could not connect {kind} device to character backend '{backend}'"
+                )
+            return None
+        if backend.split(":", 1)[0] not in PORT_BACKENDS:
+            raise GenericError(
+                f"qmpnuma emulates the {', '.join(PORT_BACKENDS)} and chardev:ID "
+                f"back ends of -{kind} only"
+            )
+        return f"{kind}{index}"
 
     def _parse_numa_opts(self, machine: Machine) -> None:
         """hw/core/numa.c parse_numa_opts / parse_numa, each with its location."""

@@ -46,13 +46,15 @@ class Chardev:
     frontend_open: bool = True
     #: Whether a peer is connected; the server keeps this up to date.
     connected: bool = False
+    #: The address shown while connected, when it differs (an inherited fd).
+    peer_address: str | None = None
 
     @property
     def filename(self) -> str:
         """char-socket.c: a socket without a peer says ``disconnected:``."""
         if self.socket and not self.connected:
             return f"disconnected:{self.address}"
-        return self.address
+        return self.peer_address or self.address
 
 
 @dataclass
@@ -70,9 +72,15 @@ class VM:
     chardevs: list[Chardev] = field(default_factory=list)
     #: Migration capabilities switched on (migrate-set-capabilities).
     migration_capabilities: frozenset[str] = frozenset()
+    #: Chardevs yanked by the last command; the server drops their peers.
+    yanked: list[str] = field(default_factory=list)
 
     def emit(self, name: str, data: dict[str, object] | None = None) -> None:
         self.events.append((name, data))
+
+    def drain_yanked(self) -> list[str]:
+        yanked, self.yanked = self.yanked, []
+        return yanked
 
     def drain_events(self) -> list[Event]:
         events, self.events = self.events, []
