@@ -43,6 +43,7 @@ from qmpnuma.cli.options import (
     ACCEL_OPTS,
     BOOT_OPTS,
     CHARDEV_OPTS,
+    DEVICE_OPTS,
     GLOBAL_OPTS,
     MEMORY_OPTS,
     MON_OPTS,
@@ -78,6 +79,7 @@ from qmpnuma.machine.backends import USER_CREATABLE_TYPES
 from qmpnuma.machine.cpu_models import X86_CPU_MODELS
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
+from qmpnuma.machine.qdev import CliDeviceError, DeviceOpts
 from qmpnuma.profile import Profile
 from qmpnuma.qapi.opts_visitor import visit_opts
 from qmpnuma.qapi.schema import Schema, load_schema
@@ -298,20 +300,6 @@ def configure(
     return _Vl(profile, reporter, load_schema(), open_chardev).run(argv)
 
 
-def _parse_json_object(text: str) -> dict[str, object]:
-    """qobject_input_visitor_new_str's JSON branch: an object, or QEMU's error."""
-    try:
-        value = json.loads(text)
-    except ValueError as e:
-        # qobject/json-parser.c parse_error; QEMU names the exact token,
-        # which Python's parser does not give us.
-        raise GenericError("JSON parse error, expecting value") from e
-    if not isinstance(value, dict):
-        # qapi/qobject-input-visitor.c (the top-level struct)
-        raise GenericError("Invalid parameter type for 'null', expected: object")
-    return value
-
-
 @dataclass(frozen=True)
 class _Object:
     """An -object typed at option time, created later (without location)."""
@@ -337,6 +325,8 @@ class _Vl:
         self.store = OptsStore()
         self.machine_opts: KeyvalDict = {}
         self.objects: list[_Object] = []
+        #: -device in JSON form (vl.c device_opts); the QemuOpts ones are in the store.
+        self.json_devices: list[DeviceOpts] = []
         self.monitor_index = 0
         self.cpu_model: str | None = None
         self.uuid: str | None = None
@@ -353,6 +343,7 @@ class _Vl:
             Opt.smp: self._smp,
             Opt.numa: self._parse(NUMA_OPTS),
             Opt.object: self._object,
+            Opt.device: self._device,
             Opt.cpu: self._cpu,
             Opt.accel: self._accel,
             Opt.enable_kvm: self._enable_kvm,
@@ -427,10 +418,14 @@ class _Vl:
                 machine.set_cpu_model(self.cpu_model)
             machine.resolve_machine_memdev()
             self._parse_numa_opts(machine)
+            machine.cli_devices = self._cli_devices()
             if Opt.preconfig not in self.flags:
                 machine.create(self.reporter)
         except QMPError as e:
             raise self.reporter.fail(e) from e
+        except CliDeviceError as e:
+            with self.reporter.at(e.location):
+                raise self.reporter.fail(e.error) from e
         name = self.store.find(NAME_OPTS, None)
         return LaunchConfig(
             machine=machine,
@@ -527,7 +522,42 @@ class _Vl:
         return visit_opts(self.schema, type_name, pairs, reporter=self.reporter)
 
     def _object_json(self, text: str) -> dict[str, object]:
-        return validate_arguments(self.schema, "object-add", _parse_json_object(text))
+        return validate_arguments(self.schema, "object-add", self._json_object(text))
+
+    @staticmethod
+    def _json_object(text: str) -> dict[str, object]:
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            # qobject/json-parser.c parse_error; QEMU names the exact token,
+            # which Python's parser does not give us.
+            raise GenericError("JSON parse error, expecting value") from e
+        if not isinstance(value, dict):
+            # qapi/qobject-input-visitor.c (the top-level struct)
+            raise GenericError("Invalid parameter type for 'null', expected: object")
+        return value
+
+    def _device(self, option: ParsedOption) -> None:
+        """vl.c: JSON kept as a QDict, QemuOpts parsed into the device list."""
+        assert option.arg is not None
+        if option.arg.startswith("{"):
+            self.json_devices.append(
+                DeviceOpts(self._json_object(option.arg), True, option.location)
+            )
+        else:
+            self._parse_noisily(DEVICE_OPTS, option)
+
+    def _cli_devices(self) -> list[DeviceOpts]:
+        """qemu_create_cli_devices' order: the QemuOpts ones, then the JSON ones."""
+        devices = []
+        for opts in self.store.all(DEVICE_OPTS):
+            # qemu_opts_to_qdict: the id, then each option; a repeated
+            # option keeps its first place and its last value.
+            qdict: dict[str, object] = {} if opts.id is None else {"id": opts.id}
+            for name, text in opts.items():
+                qdict[name] = text
+            devices.append(DeviceOpts(qdict, False, opts.location))
+        return devices + self.json_devices
 
     def _cpu(self, option: ParsedOption) -> None:
         if option.arg is not None and is_help_option(option.arg):
@@ -579,7 +609,7 @@ class _Vl:
             raise CliError([], status=0, stdout=audiodev_help())
         value: dict[str, object] | KeyvalDict
         if option.arg.startswith("{"):
-            value = _parse_json_object(option.arg)
+            value = self._json_object(option.arg)
         else:
             value = {}
             keyval_parse_into(value, option.arg, AUDIODEV_IMPLIED_KEY)

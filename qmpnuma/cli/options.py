@@ -34,6 +34,7 @@ __all__ = [
     "NUMA_OPTS",
     "MEMORY_OPTS",
     "OBJECT_OPTS",
+    "DEVICE_OPTS",
     "NAME_OPTS",
     "OVERCOMMIT_OPTS",
     "MSG_OPTS",
@@ -57,6 +58,7 @@ class Opt(enum.Enum):
     smp = "smp"
     numa = "numa"
     object = "object"
+    device = "device"
     cpu = "cpu"
     accel = "accel"
     enable_kvm = "enable-kvm"
@@ -113,6 +115,7 @@ _TABLE: dict[str, QEMUOption] = {
         QEMUOption(Opt.smp, True),
         QEMUOption(Opt.numa, True),
         QEMUOption(Opt.object, True),
+        QEMUOption(Opt.device, True),
         QEMUOption(Opt.cpu, True),
         QEMUOption(Opt.accel, True),
         QEMUOption(Opt.enable_kvm, False),
@@ -248,6 +251,8 @@ MEMORY_OPTS = QemuOptsList(
 )
 #: softmmu/vl.c qemu_object_opts: typed later by the OptsVisitor.
 OBJECT_OPTS = QemuOptsList("object", implied_opt_name="qom-type")
+#: softmmu/qdev-monitor.c qemu_device_opts: the device types check the options.
+DEVICE_OPTS = QemuOptsList("device", implied_opt_name="driver")
 #: softmmu/vl.c qemu_name_opts
 NAME_OPTS = QemuOptsList(
     "name",

@@ -19,9 +19,19 @@ from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.machine.backends import MemoryBackend, UserObject
 from qmpnuma.machine.machine import OBJECTS_ROOT, Machine
+from qmpnuma.machine.qdev import PERIPHERAL, PERIPHERAL_ANON, DeviceState, qdev_set_property
 from qmpnuma.machine.topology import CpuSlot
 
-__all__ = ["qmp_qom_list", "qmp_qom_get", "qmp_object_add", "qmp_object_del", "QomNode", "qom_tree"]
+__all__ = [
+    "qmp_qom_list",
+    "qmp_qom_get",
+    "qmp_qom_set",
+    "qmp_object_add",
+    "qmp_object_del",
+    "QomNode",
+    "qom_tree",
+    "qom_path_exists",
+]
 
 #: qom-get of a CPU's node-id before NUMA mapping (CPU_UNSET_NUMA_NODE_ID).
 CPU_UNSET_NUMA_NODE_ID = -1
@@ -143,6 +153,34 @@ def _machine_node(machine: Machine) -> QomNode:
     return QomNode("/machine", machine.mc.qom_type, props, values.__getitem__)
 
 
+def _device_node(machine: Machine, dev: DeviceState) -> QomNode:
+    generic: dict[str, object] = {
+        # A device on no bus has an empty parent_bus link.
+        "parent_bus": "",
+        "realized": True,
+        "hotplugged": dev.hotplugged,
+        "hotpluggable": dev.dc.hotpluggable,
+    }
+
+    def get(name: str) -> object:
+        prop = dev.dc.find_property(name)
+        if prop is not None and not prop.readable:
+            # qom/object.c object_property_get
+            raise GenericError(f"Property '{dev.dc.name}.{name}' is not readable")
+        if name in generic:
+            return generic[name]
+        return dev.dc.kind.get_property(machine, dev, name)
+
+    props = tuple((n, dev.dc.qom_type_of(n)) for n in dev.dc.qom_order if n != "type")
+    return QomNode(dev.qom_path, dev.dc.name, props, get)
+
+
+def _device_container(machine: Machine, path: str, names: list[str]) -> QomNode:
+    types = {d.name: d.dc.name for d in machine.qdev.devices if d.qom_path.startswith(path + "/")}
+    # qmp_qom_list prepends: the children come out reversed.
+    return _container(path, [(name, f"child<{types[name]}>") for name in reversed(names)])
+
+
 def _object_node(machine: Machine, obj: MemoryBackend | UserObject) -> QomNode:
     if isinstance(obj, MemoryBackend):
         return _backend_node(machine, obj)
@@ -155,9 +193,13 @@ def qom_tree(machine: Machine) -> dict[str, QomNode]:
     root_children = [("machine", f"child<{machine.mc.qom_type}>")]
     tree = {
         "/machine": _machine_node(machine),
-        "/machine/peripheral": _container("/machine/peripheral", []),
-        "/machine/peripheral-anon": _container("/machine/peripheral-anon", []),
+        PERIPHERAL: _device_container(machine, PERIPHERAL, list(machine.qdev.peripheral)),
+        PERIPHERAL_ANON: _device_container(
+            machine, PERIPHERAL_ANON, list(machine.qdev.peripheral_anon)
+        ),
     }
+    for dev in machine.qdev.devices:
+        tree[dev.qom_path] = _device_node(machine, dev)
     cpus = machine.present_cpus
     unattached = []
     for slot in cpus:
@@ -169,12 +211,19 @@ def qom_tree(machine: Machine) -> dict[str, QomNode]:
         root_children.insert(0, ("objects", "child<container>"))
         tree[OBJECTS_ROOT] = _container(
             # qmp_qom_list prepends: the children come out reversed.
-            OBJECTS_ROOT, [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())]
+            OBJECTS_ROOT,
+            [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())],
         )
     for ident, obj in objects.items():
         tree[f"{OBJECTS_ROOT}/{ident}"] = _object_node(machine, obj)
     tree["/"] = _container("/", root_children)
     return tree
+
+
+def qom_path_exists(machine: Machine, path: str) -> bool:
+    """Whether an absolute ``path`` names a modelled QOM object."""
+    parts = [part for part in path.split("/") if part]
+    return any([x for x in p.split("/") if x] == parts for p in qom_tree(machine))
 
 
 def _resolve(machine: Machine, path: str, report_ambiguous: bool) -> QomNode:
@@ -227,6 +276,22 @@ def qmp_qom_get(ctx: CommandContext, args: dict[str, object]) -> object:
         # A child property reads as the child's canonical path.
         return f"{node.path.rstrip('/')}/{name}"
     return node.get(name)
+
+
+def qmp_qom_set(ctx: CommandContext, args: dict[str, object]) -> None:
+    """qom-set (qom/qom-qmp-cmds.c): a device property, typed from JSON.
+
+    Raises:
+        DeviceNotFound: nothing (or several objects) at ``path``.
+        GenericError: QEMU's property texts; for an object that is not a
+            device, qmpnuma's own text (docs/emulated.md).
+    """
+    machine = ctx.vm.machine
+    node = _resolve(machine, str(args["path"]), report_ambiguous=False)
+    dev = machine.qdev.by_path(node.path)
+    if dev is None:
+        raise GenericError(f"qom-set of {node.qom_type} objects is not emulated")
+    qdev_set_property(machine, dev, str(args["property"]), args["value"])
 
 
 def qmp_object_add(ctx: CommandContext, args: dict[str, object]) -> None:

@@ -67,7 +67,6 @@ class VM:
     runstate: RunState = RunState.PRELAUNCH
     #: Set by ``quit``; the server exits once the reply is out.
     shutdown_requested: bool = False
-    events: list[Event] = field(default_factory=list)
     #: The character devices, in creation order.
     chardevs: list[Chardev] = field(default_factory=list)
     #: Migration capabilities switched on (migrate-set-capabilities).
@@ -75,15 +74,20 @@ class VM:
     #: Chardevs yanked by the last command; the server drops their peers.
     yanked: list[str] = field(default_factory=list)
 
+    @property
+    def events(self) -> list[Event]:
+        """Raised and not drained yet: the machine's outbox, shared by both."""
+        return self.machine.events
+
     def emit(self, name: str, data: dict[str, object] | None = None) -> None:
-        self.events.append((name, data))
+        self.machine.emit(name, data)
 
     def drain_yanked(self) -> list[str]:
         yanked, self.yanked = self.yanked, []
         return yanked
 
     def drain_events(self) -> list[Event]:
-        events, self.events = self.events, []
+        events, self.machine.events = self.machine.events, []
         return events
 
     @property
