@@ -407,6 +407,9 @@ class _Vl:
         try:
             self._parse_memory_options()
             machine = self._create_machine()
+            machine.default_devices = Opt.nodefaults not in self.flags
+            overcommit = self.store.find(OVERCOMMIT_OPTS, None)
+            machine.mem_lock = overcommit is not None and overcommit.get_bool("mem-lock", False)
             chardevs = self._create_early_backends(machine)
             accel = self._apply_legacy_machine_options(machine)
             self._apply_machine_options(machine)

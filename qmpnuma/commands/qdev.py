@@ -60,7 +60,7 @@ def qemu_opts_from_qdict(args: dict[str, object]) -> dict[str, object]:
 
 
 def qmp_device_add(ctx: CommandContext, args: dict[str, object]) -> None:
-    ctx.vm.machine.device_add(qemu_opts_from_qdict(args), from_json=False)
+    ctx.vm.machine.device_add(qemu_opts_from_qdict(args), from_json=False, reporter=ctx.reporter)
 
 
 def qmp_device_del(ctx: CommandContext, args: dict[str, object]) -> None:

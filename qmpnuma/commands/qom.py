@@ -155,8 +155,7 @@ def _machine_node(machine: Machine) -> QomNode:
 
 def _device_node(machine: Machine, dev: DeviceState) -> QomNode:
     generic: dict[str, object] = {
-        # A device on no bus has an empty parent_bus link.
-        "parent_bus": "",
+        "parent_bus": dev.dc.kind.parent_bus(machine, dev),
         "realized": True,
         "hotplugged": dev.hotplugged,
         "hotpluggable": dev.dc.hotpluggable,
@@ -171,8 +170,7 @@ def _device_node(machine: Machine, dev: DeviceState) -> QomNode:
             return generic[name]
         return dev.dc.kind.get_property(machine, dev, name)
 
-    props = tuple((n, dev.dc.qom_type_of(n)) for n in dev.dc.qom_order if n != "type")
-    return QomNode(dev.qom_path, dev.dc.name, props, get)
+    return QomNode(dev.qom_path, dev.dc.name, dev.dc.kind.qom_list(machine, dev), get)
 
 
 def _device_container(machine: Machine, path: str, names: list[str]) -> QomNode:

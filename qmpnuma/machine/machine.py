@@ -20,6 +20,7 @@ failures are fatal in QEMU (exit 1), so the machine is not usable after one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
@@ -130,6 +131,10 @@ class Machine:
         self.memory_device_notifiers: list[MemoryDeviceNotifier] = []
         #: Events the model raised, in order; the VM's owner drains them.
         self.events: list[Event] = []
+        #: vl.c's default devices (no -nodefaults): a VGA card and a NIC on PCI.
+        self.default_devices = True
+        #: -overcommit mem-lock=on (vl.c enable_mlock).
+        self.mem_lock = False
 
     # -- read-only state -------------------------------------------------
 
@@ -220,13 +225,17 @@ class Machine:
     def memory_device_notifier_remove(self, notifier: MemoryDeviceNotifier) -> None:
         self.memory_device_notifiers.remove(notifier)
 
-    def device_add(self, opts: dict[str, object], from_json: bool) -> DeviceState:
+    def device_add(
+        self, opts: dict[str, object], from_json: bool, reporter: Reporter | None = None
+    ) -> DeviceState:
         """device_add / -device (qdev_device_add_from_qdict); see qdev.py.
+
+        ``reporter`` hears the devices' warnings.
 
         Raises:
             QMPError: QEMU's texts; the machine is left as it was.
         """
-        return qdev_device_add(self, opts, from_json)
+        return qdev_device_add(self, opts, from_json, reporter)
 
     def device_del(self, dev: DeviceState) -> None:
         """device_del of a found device (qdev_unplug): the request only.
@@ -377,18 +386,24 @@ class Machine:
                 self.mc, self._mem, phys_bits=x86_cpu_phys_bits(model), amd_cpu=is_amd_model(model)
             )
         self.phase = Phase.MACHINE_INITIALIZED
-        self._create_cli_devices()
+        self._create_cli_devices(reporter)
         self.phase = Phase.MACHINE_READY
 
-    def _create_cli_devices(self) -> None:
+    def _create_cli_devices(self, reporter: Reporter) -> None:
         """vl.c qemu_create_cli_devices: every -device, in the order given.
+
+        A device's warnings carry its option's location when the reporter
+        keeps locations (the command line's does).
 
         Raises:
             CliDeviceError: a device failed, with the option's location.
         """
+        at = getattr(reporter, "at", None)
         for device in self.cli_devices:
+            located = at(device.location) if at is not None else contextlib.nullcontext()
             try:
-                qdev_device_add(self, dict(device.opts), device.from_json)
+                with located:
+                    qdev_device_add(self, dict(device.opts), device.from_json, reporter)
             except QMPError as e:
                 raise CliDeviceError(e, device.location) from e
 

@@ -126,8 +126,13 @@ def _align_up(value: int, align: int) -> int:
     return (value + align - 1) // align * align
 
 
-def memory_device_get_free_addr(machine: Machine, hint: int | None, align: int, size: int) -> int:
+def memory_device_get_free_addr(
+    machine: Machine, hint: int | None, align: int, size: int, warnings: list[str] | None = None
+) -> int:
     """memory_device_get_free_addr: the hint checked, or the first fit.
+
+    ``warnings`` hears its warn_report() (an alignment beyond the region
+    base's, which only a large virtio-mem block size reaches).
 
     Raises:
         GenericError: QEMU's texts, in its order.
@@ -141,6 +146,11 @@ def memory_device_get_free_addr(machine: Machine, hint: int | None, align: int, 
         raise GenericError(
             "memory devices (e.g. for memory hotplug) are not enabled, "
             "please specify the maxmem option"
+        )
+    if region.base % align and warnings is not None:
+        warnings.append(
+            f"the alignment (0x{align:x}) exceeds the expected maximum alignment, memory will "
+            "get fragmented and not all 'maxmem' might be usable for memory devices."
         )
     _check_addable(machine, size)
     if hint is not None and hint % align:
@@ -190,7 +200,8 @@ def memory_device_pre_plug(machine: Machine, dev: DeviceState, legacy_align: int
     size = kind.get_region_size(machine, dev)
     align = legacy_align if legacy_align is not None else kind.get_min_alignment(machine, dev)
     addr = kind.get_addr(dev)
-    kind.set_addr(dev, memory_device_get_free_addr(machine, addr or None, align, size))
+    free = memory_device_get_free_addr(machine, addr or None, align, size, dev.warnings)
+    kind.set_addr(dev, free)
 
 
 def _placement(machine: Machine, dev: DeviceState) -> tuple[str | None, str, int, int, int]:

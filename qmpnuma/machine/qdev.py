@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from qmpnuma.cutils import StrtoxError, qapi_bool_parse, qemu_strtoi64, qemu_strtosz, qemu_strtou64
@@ -32,11 +32,13 @@ from qmpnuma.errors import (
     DeviceNotFound,
     GenericError,
     QMPError,
+    Reporter,
     invalid_parameter_type,
     invalid_parameter_value,
     missing_parameter,
 )
 from qmpnuma.hashorder import GStrHashSet, qdict_order
+from qmpnuma.machine.pci import parse_pci_devfn, parse_pci_devfn_int
 from qmpnuma.machine.phase import Phase
 
 if TYPE_CHECKING:
@@ -80,6 +82,12 @@ class PropType(enum.Enum):
     MEMDEV = "link<memory-backend>"
     #: DeviceState's parent_bus (read-only).
     BUS = "link<bus>"
+    #: An OnOffAuto enum (DEFINE_PROP_ON_OFF_AUTO).
+    ON_OFF_AUTO = "OnOffAuto"
+    #: A PCI device's ``addr``: "SLOT[.FN]" text or a devfn (qdev_prop_pci_devfn).
+    PCI_DEVFN = "pci-devfn"
+    #: A child object (read-only; its value is the child's path).
+    CHILD = "child"
 
 
 #: visit_type_intN / visit_type_uintN: (low, high, name in the range error).
@@ -121,6 +129,11 @@ class PropertyInfo:
     check: Callable[[str, object], None] | None = None
     #: qom-set on a realized device.
     realized_set: RealizedSet = RealizedSet.QDEV
+    #: RealizedSet.LOCKED's text.
+    locked_error: str = "cannot change property value"
+    #: The property is an alias of the type named here, on the device's
+    #: anonymous child (a virtio proxy's virtio device): errors name that.
+    alias_type: str | None = None
 
 
 class DeviceKind:
@@ -156,6 +169,19 @@ class DeviceKind:
     def get_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
         """A property's value for qom-get (the type's computed ones included)."""
         return dev.props[name]
+
+    def parent_bus(self, machine: Machine, dev: DeviceState) -> str:
+        """The ``parent_bus`` link's target path ("" for a device on no bus)."""
+        return ""
+
+    def qom_list(self, machine: Machine, dev: DeviceState) -> tuple[tuple[str, str], ...]:
+        """qom-list of the device: (name, type) pairs after ``type``.
+
+        By default the class's fixed ``qom_order``; a kind whose order
+        depends on the device overrides this.
+        """
+        dc = dev.dc
+        return tuple((n, dc.qom_type_of(n)) for n in dc.qom_order if n != "type")
 
     def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
         """qom-set of a property allowed after realize (RealizedSet.ALLOWED).
@@ -219,6 +245,9 @@ class DeviceState:
     unplug_requests: int = 0
     #: Per-kind state a kind module keeps on its devices.
     state: dict[str, object] = field(default_factory=dict)
+    #: warn_report()s of its pre_plug / realize, in order.  The caller
+    #: reports them, also when a later check fails, as QEMU has printed them.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -275,6 +304,9 @@ class Bus:
 
 
 #: The buses of the boards, with -nodefaults (hw/i386/pc_piix.c, pc_q35.c).
+#: pci.0 takes hotplug through PIIX4 PM's ACPI PCI hotplug (so not with
+#: acpi=off, see _board_buses); q35's root complex takes none (only root
+#: ports do).
 _BOARD_BUSES = {
     "i440fx": (
         Bus("main-system-bus", "System", hotpluggable=False),
@@ -283,11 +315,18 @@ _BOARD_BUSES = {
     ),
     "q35": (
         Bus("main-system-bus", "System", hotpluggable=False),
-        Bus("pcie.0", "PCIE", parents=("PCI",)),
+        Bus("pcie.0", "PCIE", parents=("PCI",), hotpluggable=False),
         Bus("isa.0", "ISA", hotpluggable=False),
     ),
     "none": (Bus("main-system-bus", "System", hotpluggable=False),),
 }
+
+
+def _board_buses(machine: Machine) -> tuple[Bus, ...]:
+    buses = _BOARD_BUSES[machine.mc.family]
+    if machine.properties.get("acpi") == "off":
+        return tuple(replace(b, hotpluggable=False) if b.name == "pci.0" else b for b in buses)
+    return buses
 
 
 @dataclass(frozen=True)
@@ -359,7 +398,7 @@ def _qdev_get_device_class(machine: Machine, driver: str) -> DeviceClass:
 
 def _qbus_find(machine: Machine, path: str) -> Bus:
     """softmmu/qdev-monitor.c qbus_find, for the board's named buses."""
-    buses = _BOARD_BUSES[machine.mc.family]
+    buses = _board_buses(machine)
     found = next((b for b in buses if b.name == path.split("/", 1)[0]), None)
     if found is None:
         raise GenericError(f"Bus '{path.split('/', 1)[0]}' not found")
@@ -374,7 +413,7 @@ def _find_bus(machine: Machine, dc: DeviceClass, path: str | None) -> Bus | None
         return bus
     if dc.bus_type is None:
         return None
-    found = next((b for b in _BOARD_BUSES[machine.mc.family] if b.is_a(dc.bus_type)), None)
+    found = next((b for b in _board_buses(machine) if b.is_a(dc.bus_type)), None)
     if found is None:
         raise GenericError(f"No '{dc.bus_type}' bus found for device '{dc.name}'")
     return found
@@ -416,8 +455,30 @@ def _visit_int(prop: PropertyInfo, value: object, from_json: bool) -> int:
     return number
 
 
-def _visit_property(prop: PropertyInfo, value: object, from_json: bool) -> object:
-    """One property value through the visitor object_property_set uses."""
+_ON_OFF_AUTO = ("on", "off", "auto")
+
+
+def _visit_property(
+    prop: PropertyInfo, value: object, from_json: bool, type_name: str = ""
+) -> object:
+    """One property value through the visitor object_property_set uses.
+
+    ``type_name`` is the device type's, for the ``addr`` parser's text.
+    """
+    if prop.type is PropType.ON_OFF_AUTO:
+        if not isinstance(value, str):
+            raise invalid_parameter_type(prop.name, "string")
+        if value not in _ON_OFF_AUTO:
+            # qapi/qapi-visit-core.c input_type_enum
+            raise GenericError(f"Parameter '{prop.name}' does not accept value '{value}'")
+        return value
+    if prop.type is PropType.PCI_DEVFN:
+        # hw/core/qdev-properties-system.c set_pci_devfn: text first, then a number.
+        if isinstance(value, str):
+            return parse_pci_devfn(type_name, prop.name, value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise invalid_parameter_type(prop.name, "integer")
+        return parse_pci_devfn_int(prop.name, value)
     if prop.type is PropType.BOOL:
         if not from_json:
             assert isinstance(value, str)
@@ -440,8 +501,8 @@ def _set_property(machine: Machine, dev: DeviceState, name: str, value: object, 
         raise GenericError(f"Property '{dev.dc.name}.{name}' not found")
     if not prop.writable:
         # qom/object.c object_property_set
-        raise GenericError(f"Property '{dev.dc.name}.{name}' is not writable")
-    typed = _visit_property(prop, value, json)
+        raise GenericError(f"Property '{prop.alias_type or dev.dc.name}.{name}' is not writable")
+    typed = _visit_property(prop, value, json, dev.dc.name)
     if prop.type is PropType.MEMDEV:
         assert isinstance(typed, str)
         typed = _resolve_memdev_link(machine, prop.name, typed)
@@ -461,32 +522,35 @@ def qdev_set_property(machine: Machine, dev: DeviceState, name: str, value: obje
     if prop is None:
         # qom/object.c object_property_find_err
         raise GenericError(f"Property '{dev.dc.name}.{name}' not found")
+    # An alias sets its target: the anonymous child's property.
+    owner = prop.alias_type or dev.dc.name
+    owner_id = None if prop.alias_type else dev.id
     if not prop.writable:
-        raise GenericError(f"Property '{dev.dc.name}.{name}' is not writable")
+        raise GenericError(f"Property '{owner}.{name}' is not writable")
     if prop.realized_set is RealizedSet.QDEV:
         # hw/core/qdev-properties.c qdev_prop_set_after_realize
-        if dev.id is not None:
+        if owner_id is not None:
             raise GenericError(
-                f"Attempt to set property '{name}' on device '{dev.id}' "
-                f"(type '{dev.dc.name}') after it was realized"
+                f"Attempt to set property '{name}' on device '{owner_id}' "
+                f"(type '{owner}') after it was realized"
             )
         raise GenericError(
             f"Attempt to set property '{name}' on anonymous device "
-            f"(type '{dev.dc.name}') after it was realized"
+            f"(type '{owner}') after it was realized"
         )
     if prop.realized_set is RealizedSet.LOCKED:
-        raise GenericError("cannot change property value")
-    typed = _visit_property(prop, value, from_json=True)
+        raise GenericError(prop.locked_error)
+    typed = _visit_property(prop, value, True, dev.dc.name)
     if prop.realized_set is RealizedSet.LINK:
         assert isinstance(typed, str)
         if typed:
             _resolve_memdev_link(machine, name, typed)
         # hw/core/qdev-properties.c qdev_prop_allow_set_link_before_realize;
         # an anonymous device's NULL id prints as glibc's "(null)".
-        ident = dev.id if dev.id is not None else "(null)"
+        ident = owner_id if owner_id is not None else "(null)"
         raise GenericError(
             f"Attempt to set link property '{name}' on device '{ident}' "
-            f"(type '{dev.dc.name}') after it was realized"
+            f"(type '{owner}') after it was realized"
         )
     if prop.check is not None:
         prop.check(dev.dc.name, typed)
@@ -517,7 +581,12 @@ def _property_order(opts: Mapping[str, object]) -> list[str]:
     return [k for k in qdict_order(qdict_order(list(opts))) if k not in ("driver", "bus", "id")]
 
 
-def qdev_device_add(machine: Machine, opts: Mapping[str, object], from_json: bool) -> DeviceState:
+def qdev_device_add(
+    machine: Machine,
+    opts: Mapping[str, object],
+    from_json: bool,
+    reporter: Reporter | None = None,
+) -> DeviceState:
     """softmmu/qdev-monitor.c qdev_device_add_from_qdict, then realize.
 
     ``opts`` is the QDict in insertion order: strings for device_add and
@@ -545,7 +614,12 @@ def qdev_device_add(machine: Machine, opts: Mapping[str, object], from_json: boo
     for key in _property_order(opts):
         _set_property(machine, dev, key, opts[key], from_json)
     if bus is not None or dc.kind.has_hotplug_handler(machine):
-        dc.kind.pre_plug(machine, dev)
+        try:
+            dc.kind.pre_plug(machine, dev)
+        finally:
+            if reporter is not None:
+                for msg in dev.warnings:
+                    reporter.warn(msg)
     machine.qdev.add(dev)
     dc.kind.plug(machine, dev)
     return dev

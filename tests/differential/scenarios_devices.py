@@ -544,6 +544,47 @@ def _cli_scenarios() -> list[Scenario]:
             (qmp("query-memory-devices"),),
         ),
         Scenario(
+            "device-cli-phys-bits-pc",
+            (
+                "-S",
+                "-m",
+                "1G,slots=4,maxmem=1000G",
+                "-object",
+                "memory-backend-ram,id=m0,size=1G",
+                "-device",
+                "pc-dimm,memdev=m0",
+            ),
+        ),
+        Scenario(
+            "device-cli-phys-bits-q35",
+            (
+                "-S",
+                "-machine",
+                "q35",
+                "-m",
+                "1G,slots=4,maxmem=980G",
+                "-object",
+                "memory-backend-ram,id=m0,size=1G",
+                "-device",
+                "pc-dimm,memdev=m0",
+            ),
+        ),
+        Scenario(
+            "device-cli-phys-bits-cpu-model",
+            (
+                "-S",
+                "-cpu",
+                "qemu32",
+                "-m",
+                "1G,slots=4,maxmem=2G",
+                "-object",
+                "memory-backend-ram,id=m0,size=1G",
+                "-device",
+                "pc-dimm,memdev=m0",
+            ),
+            (qmp("query-memory-devices"),),
+        ),
+        Scenario(
             "device-cli-preconfig",
             (
                 "--preconfig",

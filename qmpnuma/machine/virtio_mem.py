@@ -1,0 +1,449 @@
+"""virtio-mem-pci: memory that the guest plugs and unplugs in blocks.
+
+QEMU counterparts (7.2): hw/virtio/virtio-mem.c (the block-size and
+requested-size setters, virtio_mem_device_realize, the usable region),
+hw/virtio/virtio-mem-pci.c (the memory-device hooks and the
+MEMORY_DEVICE_SIZE_CHANGE notifier) and hw/i386/pc.c
+(pc_virtio_md_pci_unplug_request).
+
+The device keeps QEMU's split between the host's request and the guest's
+answer: ``requested-size`` is what management asks for (qom-set), ``size``
+is what the guest has plugged.  Without a guest driver ``size`` stays 0, as
+with a guest that ignores the device; ``guest_resize`` is the completion a
+scripted guest performs, one block at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from qmpnuma.errors import GenericError
+from qmpnuma.machine.backends import HOST_PAGE_SIZE, MemoryBackend
+from qmpnuma.machine.memory import MiB
+from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
+from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
+
+if TYPE_CHECKING:
+    from qmpnuma.machine.machine import Machine
+
+__all__ = [
+    "VIRTIO_MEM_PCI",
+    "VirtioMEMPCIKind",
+    "TYPE_VIRTIO_MEM_PCI",
+    "TYPE_VIRTIO_MEM",
+    "QOM_OWN_PROPS",
+    "QOM_ALIASES",
+    "VIRTIO_MEM_MIN_BLOCK_SIZE",
+    "THP_SIZE",
+    "VIRTIO_MEM_USABLE_EXTENT",
+    "VirtioMEM",
+    "default_block_size",
+    "set_block_size",
+    "virtio_mem_get_memory_region",
+    "virtio_mem_get_min_alignment",
+    "virtio_mem_realize",
+    "set_requested_size",
+    "guest_resize",
+    "fill_device_info",
+    "size_change_event",
+    "qom_get",
+    "qom_set",
+]
+
+TYPE_VIRTIO_MEM_PCI = "virtio-mem-pci"
+#: The QOM type of the virtio device inside the proxy (its "virtio-backend"
+#: child), which owns the aliased properties and names them in errors.
+TYPE_VIRTIO_MEM = "virtio-mem"
+#: hw/virtio/virtio-mem.c VIRTIO_MEM_MIN_BLOCK_SIZE: keeps the bitmap small.
+VIRTIO_MEM_MIN_BLOCK_SIZE = 1 * MiB
+#: virtio_mem_thp_size(): /sys/kernel/mm/transparent_hugepage/hpage_pmd_size
+#: on x86_64 hosts (and QEMU's fallback there), the default block size.
+THP_SIZE = 2 * MiB
+#: hw/virtio/virtio-mem.c VIRTIO_MEM_USABLE_EXTENT for x86 targets: how far
+#: the usable region reaches beyond the requested size (two 128 MiB sections).
+VIRTIO_MEM_USABLE_EXTENT = 2 * 128 * MiB
+#: virtio_mem_properties (aliased onto the proxy, in array order) and the
+#: proxy's own aliases of virtio_mem_instance_init's properties.
+QOM_OWN_PROPS: tuple[tuple[str, str], ...] = (
+    ("memaddr", "uint64"), ("node", "uint32"), ("prealloc", "bool"),
+    ("memdev", "link<memory-backend>"), ("unplugged-inaccessible", "OnOffAuto"),
+)  # fmt: skip
+QOM_ALIASES: tuple[tuple[str, str], ...] = (
+    ("block-size", "size"), ("size", "size"), ("requested-size", "size"),
+)  # fmt: skip
+#: ON_OFF_AUTO values of ``unplugged-inaccessible``.
+_ON, _OFF, _AUTO = "on", "off", "auto"
+
+
+@dataclass(frozen=True)
+class VirtioMEM:
+    """The virtio-mem device state (VirtIOMEM), before and after realize."""
+
+    #: Backend id (the ``memdev`` link), None when not set.
+    memdev: str | None = None
+    node: int = 0
+    #: ``memaddr``: the guest-physical base, 0 until placed.
+    memaddr: int = 0
+    #: 0 until set by the user or chosen at realize.
+    block_size: int = 0
+    requested_size: int = 0
+    prealloc: bool = False
+    unplugged_inaccessible: str = _AUTO
+    #: What the guest has plugged (the ``size`` property).
+    size: int = 0
+    #: The part of the region the guest may plug in (usable_region_size).
+    usable_region_size: int = 0
+    #: The backend's size, fixed at realize (memory_region_size of memdev).
+    region_size: int = 0
+
+
+def _page_size(backend: MemoryBackend) -> int:
+    """qemu_ram_pagesize(): huge pages are not modelled, so the host's."""
+    return HOST_PAGE_SIZE
+
+
+def default_block_size(backend: MemoryBackend) -> int:
+    """virtio_mem_default_block_size: the THP size for normal pages."""
+    return max(_page_size(backend), THP_SIZE)
+
+
+def _has_shared_zeropage(backend: MemoryBackend) -> bool:
+    """Private anonymous RAM of base pages (virtio_mem_has_shared_zeropage)."""
+    return backend.qom_type == "memory-backend-ram" and not backend.share
+
+
+def set_block_size(dev: VirtioMEM, value: int, realized: bool) -> VirtioMEM:
+    """The ``block-size`` setter (virtio_mem_set_block_size).
+
+    Raises:
+        GenericError: after realize, below 1 MiB, or not a power of two.
+    """
+    if realized:
+        raise GenericError("'block-size' cannot be changed")
+    if value < VIRTIO_MEM_MIN_BLOCK_SIZE:
+        raise GenericError(
+            f"'block-size' property has to be at least 0x{VIRTIO_MEM_MIN_BLOCK_SIZE:x}"
+        )
+    if value & (value - 1):
+        raise GenericError("'block-size' property has to be a power of two")
+    return replace(dev, block_size=value)
+
+
+def virtio_mem_get_memory_region(
+    dev: VirtioMEM, backends: dict[str, MemoryBackend]
+) -> MemoryBackend:
+    """The region a memory device maps: its backend's.
+
+    Raises:
+        GenericError: ``'memdev' property must be set``.
+    """
+    if dev.memdev is None:
+        raise GenericError("'memdev' property must be set")
+    return backends[dev.memdev]
+
+
+def virtio_mem_get_min_alignment(dev: VirtioMEM, backend: MemoryBackend) -> int:
+    """The placement alignment: the block size, or the default it will get.
+
+    memory_device_pre_plug takes the larger of this and the region's own
+    alignment.
+    """
+    block = dev.block_size or default_block_size(backend)
+    return max(block, backend.block_align)
+
+
+def virtio_mem_realize(
+    dev: VirtioMEM,
+    backend: MemoryBackend,
+    busy: bool,
+    num_nodes: int,
+    warnings: list[str],
+    mlock: bool = False,
+) -> VirtioMEM:
+    """virtio_mem_device_realize's checks and defaults, in its order.
+
+    ``busy`` is host_memory_backend_is_mapped(memdev); ``num_nodes`` counts
+    the NUMA nodes (0 without any); warn_report()s go to ``warnings`` as
+    they happen, so a later failure keeps them.  ``mlock`` is
+    ``-overcommit mem-lock=on``, which cannot leave blocks unplugged.  The
+    memory-device pre-plug has run before, so the address and the backend
+    size are block-aligned already.
+
+    Raises:
+        GenericError: QEMU's busy-memdev, node and alignment texts.
+    """
+    if busy:
+        raise GenericError(f"'memdev' property specifies a busy memdev: {backend.id}")
+    if (num_nodes and dev.node >= num_nodes) or (not num_nodes and dev.node):
+        # Sic: no space between "exceeds" and "the".
+        raise GenericError(
+            f"'node' property has value '{dev.node}', which exceedsthe number of numa nodes: "
+            f"{num_nodes or 1}"
+        )
+    if mlock:
+        raise GenericError("Incompatible with mlock")
+    inaccessible = dev.unplugged_inaccessible
+    if inaccessible == _AUTO:
+        inaccessible = _OFF if _has_shared_zeropage(backend) else _ON
+    elif inaccessible == _OFF and not _has_shared_zeropage(backend):
+        warnings.append(
+            "'unplugged-inaccessible' property set to 'off' with a memdev that does"
+            " not support the shared zeropage."
+        )
+    default = default_block_size(backend)
+    block = dev.block_size or default
+    page = _page_size(backend)
+    if block < page:
+        raise GenericError(f"'block-size' property has to be at least the page size (0x{page:x})")
+    if block < default:
+        warnings.append(
+            f"'block-size' property is smaller than the default block size ({default // MiB:x} MiB)"
+        )
+    if dev.requested_size % block:
+        raise GenericError(
+            f"'requested-size' property has to be multiples of 'block-size' (0x{block:x})"
+        )
+    realized = replace(
+        dev,
+        block_size=block,
+        unplugged_inaccessible=inaccessible,
+        region_size=backend.size,
+    )
+    return _resize_usable_region(realized, dev.requested_size, can_shrink=True)
+
+
+def _resize_usable_region(dev: VirtioMEM, requested: int, can_shrink: bool) -> VirtioMEM:
+    """virtio_mem_resize_usable_region: requested size plus the extent, in blocks."""
+    new = min(dev.region_size, requested + VIRTIO_MEM_USABLE_EXTENT)
+    new = -(-new // dev.block_size) * dev.block_size
+    if not requested:
+        new = 0
+    if new < dev.usable_region_size and not can_shrink:
+        return dev
+    return replace(dev, usable_region_size=new)
+
+
+def set_requested_size(dev: VirtioMEM, value: int, realized: bool) -> VirtioMEM:
+    """The ``requested-size`` setter (virtio_mem_set_requested_size).
+
+    Before realize the value is only stored (realize checks it); after,
+    it is checked and the usable region grows to cover it.  The guest is
+    notified of the new request either way, which a silent guest ignores.
+
+    Raises:
+        GenericError: not a multiple of the block size, or beyond the backend.
+    """
+    if not realized:
+        return replace(dev, requested_size=value)
+    if value % dev.block_size:
+        raise GenericError(
+            f"'requested-size' has to be multiples of 'block-size' (0x{dev.block_size:x})"
+        )
+    if value > dev.region_size:
+        # Sic: no space before the parenthesis.
+        raise GenericError(
+            f"'requested-size' cannot exceed the memory backend size(0x{dev.region_size:x})"
+        )
+    if value == dev.requested_size:
+        return dev
+    return replace(_resize_usable_region(dev, value, can_shrink=False), requested_size=value)
+
+
+def guest_resize(dev: VirtioMEM) -> list[VirtioMEM]:
+    """A cooperative guest driving ``size`` to ``requested-size``, block by block.
+
+    Each plug or unplug request the guest sends changes ``size`` by one
+    block and fires the size-change notifier, so each returned state is one
+    MEMORY_DEVICE_SIZE_CHANGE (virtio_mem_state_change_request).  The guest
+    can only plug inside the usable region, so it stops there.
+    """
+    target = min(dev.requested_size, dev.usable_region_size)
+    states: list[VirtioMEM] = []
+    current = dev
+    while current.size != target:
+        step = dev.block_size if current.size < target else -dev.block_size
+        current = replace(current, size=current.size + step)
+        states.append(current)
+    return states
+
+
+def size_change_event(ident: str | None, qom_path: str, size: int) -> dict[str, object]:
+    """MEMORY_DEVICE_SIZE_CHANGE's data (virtio_mem_pci_size_change_notify).
+
+    QEMU's monitor throttles this event to one per second and QOM path
+    (monitor/monitor.c), keeping the last size: whoever delivers a burst
+    of guest steps applies that.
+    """
+    data: dict[str, object] = {} if ident is None else {"id": ident}
+    data.update({"size": size, "qom-path": qom_path})
+    return data
+
+
+def fill_device_info(dev: VirtioMEM, ident: str | None) -> dict[str, object]:
+    """VirtioMEMDeviceInfo in schema member order (virtio_mem_pci_fill_device_info)."""
+    info: dict[str, object] = {} if ident is None else {"id": ident}
+    info.update(
+        {
+            "memaddr": dev.memaddr,
+            "requested-size": dev.requested_size,
+            "size": dev.size,
+            "max-size": dev.region_size,
+            "block-size": dev.block_size,
+            "node": dev.node,
+            "memdev": f"/objects/{dev.memdev}",
+        }
+    )
+    return info
+
+
+def _visit_size(name: str, value: object) -> int:
+    """The QObject input visitor's size: any JSON integer, as a uint64."""
+    if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 63) <= value < 1 << 64:
+        # qapi/qobject-input-visitor.c (QERR_INVALID_PARAMETER_VALUE)
+        raise GenericError(f"Parameter '{name}' expects uint64")
+    return value & ((1 << 64) - 1)
+
+
+def qom_get(dev: VirtioMEM, name: str) -> object:
+    """qom-get of a virtio-mem property the proxy aliases.
+
+    Raises:
+        KeyError: not one of virtio-mem's own properties.
+    """
+    values: dict[str, object] = {
+        "memaddr": dev.memaddr, "node": dev.node, "prealloc": dev.prealloc,
+        "memdev": f"/objects/{dev.memdev}", "unplugged-inaccessible": dev.unplugged_inaccessible,
+        "block-size": dev.block_size, "size": dev.size, "requested-size": dev.requested_size,
+    }  # fmt: skip
+    return values[name]
+
+
+def qom_set(dev: VirtioMEM, name: str, value: object) -> VirtioMEM:
+    """qom-set of a realized device's writable or self-checking properties.
+
+    ``requested-size`` changes; ``block-size`` and ``size`` refuse in their
+    own words.  The rest are qdev's (virtio_pci.refuse_qom_set).
+
+    Raises:
+        GenericError: the setter's refusal.
+        KeyError: a property whose refusal is qdev's.
+    """
+    if name == "requested-size":
+        return set_requested_size(dev, _visit_size(name, value), realized=True)
+    if name == "block-size":
+        # The setter refuses a realized device before it reads the value.
+        return set_block_size(dev, 0, realized=True)
+    if name == "size":
+        # qom/object.c object_property_set: a getter-only property
+        raise GenericError(f"Property '{TYPE_VIRTIO_MEM}.size' is not writable")
+    raise KeyError(name)
+
+
+# -- the device type ---------------------------------------------------------
+
+
+def _check_block_size(type_name: str, value: object) -> None:
+    assert isinstance(value, int)
+    set_block_size(VirtioMEM(), value, realized=False)
+
+
+#: virtio-mem-pci's properties: the proxy's, then virtio-mem's (aliases of
+#: the anonymous virtio-mem child, which QEMU's errors name).
+VIRTIO_MEM_PCI_PROPERTIES: tuple[PropertyInfo, ...] = (
+    *proxy_properties(TYPE_VIRTIO_MEM),
+    PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("node", PropType.UINT32, 0, alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("prealloc", PropType.BOOL, False, alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
+                 alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("unplugged-inaccessible", PropType.ON_OFF_AUTO, _AUTO,
+                 alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("block-size", PropType.SIZE, 0, check=_check_block_size,
+                 realized_set=RealizedSet.LOCKED, locked_error="'block-size' cannot be changed",
+                 alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("size", PropType.SIZE, writable=False, alias_type=TYPE_VIRTIO_MEM),
+    PropertyInfo("requested-size", PropType.SIZE, 0, realized_set=RealizedSet.ALLOWED,
+                 alias_type=TYPE_VIRTIO_MEM),
+)  # fmt: skip
+
+
+class VirtioMEMPCIKind(VirtioMDPCIKind):
+    """virtio-mem-pci's hooks: the VirtioMEM state lives in ``dev.state``."""
+
+    info_type = "virtio-mem"
+    vdev_type = TYPE_VIRTIO_MEM
+    own_props = QOM_OWN_PROPS
+    aliases = QOM_ALIASES
+
+    @staticmethod
+    def config(dev: DeviceState) -> VirtioMEM:
+        """The device as its properties describe it (before realize)."""
+        props = dev.props
+        memdev = props["memdev"]
+        return VirtioMEM(
+            memdev=None if memdev is None else str(memdev),
+            node=_int(props["node"]),
+            memaddr=_int(props["memaddr"]),
+            block_size=_int(props["block-size"]),
+            requested_size=_int(props["requested-size"]),
+            prealloc=bool(props["prealloc"]),
+            unplugged_inaccessible=str(props["unplugged-inaccessible"]),
+        )
+
+    @staticmethod
+    def vmem(dev: DeviceState) -> VirtioMEM:
+        """The realized device's state."""
+        vmem = dev.state["vmem"]
+        assert isinstance(vmem, VirtioMEM)
+        return vmem
+
+    def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
+        return virtio_mem_get_min_alignment(self.config(dev), self.region(machine, dev))
+
+    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+        num_nodes = machine.numa.num_nodes if machine.numa is not None else 0
+        busy = machine.is_mapped(backend.id)
+        done = virtio_mem_realize(
+            self.config(dev), backend, busy, num_nodes, dev.warnings, machine.mem_lock
+        )
+        dev.state["vmem"] = done
+
+    def get_plugged_size(self, machine: Machine, dev: DeviceState) -> int:
+        return self.vmem(dev).size
+
+    def numa_node(self, machine: Machine, dev: DeviceState) -> int:
+        return self.vmem(dev).node
+
+    def fill_device_info(self, machine: Machine, dev: DeviceState) -> dict[str, object]:
+        return fill_device_info(self.vmem(dev), dev.id)
+
+    def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
+        return qom_get(self.vmem(dev), name)
+
+    def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
+        """qom-set requested-size: the request the guest is told about."""
+        dev.state["vmem"] = qom_set(self.vmem(dev), name, value)
+
+    def guest_resize(self, machine: Machine, dev: DeviceState) -> None:
+        """A cooperative guest plugs or unplugs blocks up to the request.
+
+        Each step is one MEMORY_DEVICE_SIZE_CHANGE (not rate-limited here).
+        """
+        for state in guest_resize(self.vmem(dev)):
+            dev.state["vmem"] = state
+            machine.emit("MEMORY_DEVICE_SIZE_CHANGE",
+                         size_change_event(dev.id, dev.qom_path, state.size))  # fmt: skip
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+VIRTIO_MEM_PCI = DeviceClass(
+    TYPE_VIRTIO_MEM_PCI,
+    VirtioMEMPCIKind(),
+    properties=VIRTIO_MEM_PCI_PROPERTIES,
+    bus_type="PCI",
+)

@@ -1,0 +1,123 @@
+"""qom-list of virtio PCI proxies: class tables, then the instance hash table.
+
+The expected lists are QEMU 7.2's replies (qom-list of a cold-plugged and
+a hot-plugged virtio-mem-pci and virtio-pmem-pci on pc; q35 answers the
+same), which the differential suite also compares.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qmpnuma.errors import GenericError
+from qmpnuma.machine import virtio_mem, virtio_pmem
+from qmpnuma.machine.virtio_pci import proxy_qom_get, proxy_qom_properties, refuse_qom_set
+
+CLASSES = [
+    "type", "parent_bus", "realized", "hotplugged", "hotpluggable", "failover_pair_id",
+    "romfile", "addr", "romsize", "x-pcie-lnksta-dllla", "rombar", "x-pcie-extcap-init",
+    "acpi-index", "multifunction", "legacy-addr", "migrate-extra", "ats",
+    "x-ignore-backend-features", "x-pcie-pm-init", "aer", "x-pcie-flr-init",
+    "x-pcie-lnkctl-init", "x-ats-page-aligned", "page-per-vq", "x-pcie-deverr-init",
+    "virtio-pci-bus-master-bug-migration", "modern-pio-notify", "x-disable-pcie",
+    "disable-legacy", "disable-modern",
+]  # fmt: skip
+MEM = [
+    "memaddr", "indirect_desc", "virtio-pci-isr-virtio-mem[0]",
+    "virtio-pci-device-virtio-mem[0]", "iommu_platform", "memdev", "use-disabled-flag",
+    "event_idx", "node", "virtio-pci-notify-pio-virtio-mem[0]", "requested-size",
+    "bus master container[0]", "x-disable-legacy-check", "any_layout", "queue_reset",
+    "notify_on_empty", "packed", "block-size", "prealloc", "use-started",
+    "virtio-pci-notify-virtio-mem[0]", "virtio-pci-common-virtio-mem[0]",
+    "unplugged-inaccessible", "virtio-pci[0]", "virtio-bus", "bus master[0]", "size",
+    "virtio-backend",
+]  # fmt: skip
+PMEM_COLD = [
+    "memaddr", "indirect_desc", "virtio-pci-device-virtio-pmem[0]",
+    "virtio-pci-isr-virtio-pmem[0]", "iommu_platform", "memdev", "use-disabled-flag",
+    "event_idx", "virtio-pci-notify-pio-virtio-pmem[0]", "virtio-pci-common-virtio-pmem[0]",
+    "bus master container[0]", "x-disable-legacy-check", "any_layout", "virtio-pci[0]",
+    "notify_on_empty", "queue_reset", "packed", "use-started", "bus master[0]",
+    "virtio-pci-notify-virtio-pmem[0]", "virtio-bus", "virtio-backend",
+]  # fmt: skip
+PMEM_HOT = [
+    "memaddr", "indirect_desc", "virtio-pci-device-virtio-pmem[0]",
+    "virtio-pci-isr-virtio-pmem[0]", "iommu_platform", "memdev", "event_idx",
+    "bus master[0]", "virtio-pci-notify-pio-virtio-pmem[0]",
+    "virtio-pci-common-virtio-pmem[0]", "bus master container[0]", "x-disable-legacy-check",
+    "any_layout", "virtio-pci[0]", "notify_on_empty", "queue_reset", "packed", "use-started",
+    "virtio-pci-notify-virtio-pmem[0]", "use-disabled-flag", "virtio-bus", "virtio-backend",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("hotplugged", [False, True])
+def test_virtio_mem_pci_lists_like_qemu(hotplugged: bool) -> None:
+    props = proxy_qom_properties("virtio-mem", virtio_mem.QOM_OWN_PROPS,
+                                 virtio_mem.QOM_ALIASES, hotplugged)  # fmt: skip
+    assert [name for name, _ in props] == CLASSES + MEM
+
+
+@pytest.mark.parametrize(("hotplugged", "expected"), [(False, PMEM_COLD), (True, PMEM_HOT)])
+def test_virtio_pmem_pci_order_depends_on_when_the_bus_master_region_came(
+    hotplugged: bool, expected: list[str]
+) -> None:
+    props = proxy_qom_properties("virtio-pmem", virtio_pmem.QOM_OWN_PROPS, (), hotplugged)
+    assert [name for name, _ in props] == CLASSES + expected
+
+
+def test_types() -> None:
+    types = dict(proxy_qom_properties("virtio-mem", virtio_mem.QOM_OWN_PROPS,
+                                      virtio_mem.QOM_ALIASES, True))  # fmt: skip
+    assert types["virtio-backend"] == "child<virtio-mem>"
+    assert types["virtio-bus"] == "child<virtio-pci-bus>"
+    assert types["bus master[0]"] == "child<memory-region>"
+    assert (types["requested-size"], types["node"], types["addr"]) == ("size", "uint32", "int32")
+
+
+def refuse(name: str, ident: str | None = "vm0") -> str:
+    listed = proxy_qom_properties("virtio-mem", virtio_mem.QOM_OWN_PROPS,
+                                  virtio_mem.QOM_ALIASES, True)  # fmt: skip
+    with pytest.raises(GenericError) as e:
+        refuse_qom_set(name, "virtio-mem-pci", "virtio-mem", ident, listed,
+                       virtio_mem.QOM_OWN_PROPS)  # fmt: skip
+    return e.value.desc
+
+
+def test_qom_set_refusals_name_the_object_that_owns_the_property() -> None:
+    assert refuse("addr") == (
+        "Attempt to set property 'addr' on device 'vm0' (type 'virtio-mem-pci') after it was "
+        "realized"
+    )
+    assert refuse("ats", None) == (
+        "Attempt to set property 'ats' on anonymous device (type 'virtio-mem-pci') after it was "
+        "realized"
+    )
+    assert refuse("node") == (
+        "Attempt to set property 'node' on anonymous device (type 'virtio-mem') after it was "
+        "realized"
+    )
+    assert refuse("indirect_desc").startswith("Attempt to set property 'indirect_desc' on "
+                                              "anonymous device (type 'virtio-mem')")
+    assert refuse("memdev") == (
+        "Attempt to set link property 'memdev' on device '(null)' (type 'virtio-mem') after it "
+        "was realized"
+    )
+    assert refuse("virtio-backend") == "Property 'virtio-mem-pci.virtio-backend' is not writable"
+    assert refuse("legacy-addr") == "Property 'virtio-mem-pci.legacy-addr' is not writable"
+    assert refuse("nonexistent") == "Property 'virtio-mem-pci.nonexistent' not found"
+
+
+def test_qom_get_of_proxy_properties() -> None:
+    listed = dict(proxy_qom_properties("virtio-pmem", virtio_pmem.QOM_OWN_PROPS, (), False))
+    path = "/machine/peripheral/vp"
+
+    def get(name: str) -> object:
+        return proxy_qom_get(name, path, listed, "/machine/q35/pcie.0", 0xF9, False, False)
+
+    assert get("addr") == 249 and get("legacy-addr") == "1f.1"
+    assert get("parent_bus") == "/machine/q35/pcie.0"
+    assert get("virtio-backend") == "/machine/peripheral/vp/virtio-backend"
+    assert get("bus master[0]") == "/machine/peripheral/vp/bus master[0]"
+    assert (get("disable-legacy"), get("romsize"), get("hotplugged")) == ("on", 0xFFFFFFFF, False)
+    with pytest.raises(KeyError):
+        get("memaddr")

@@ -1,0 +1,54 @@
+"""virtio-pmem: region, alignment, realize and device info (hw/virtio/virtio-pmem*.c)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmpnuma.errors import GenericError
+from qmpnuma.machine.backends import BackendDefaults, MemoryBackend, user_creatable_add_type
+from qmpnuma.machine.virtio_pmem import (
+    VirtioPMEM,
+    fill_device_info,
+    virtio_pmem_get_memory_region,
+    virtio_pmem_get_min_alignment,
+    virtio_pmem_realize,
+)
+
+MiB = 1 << 20
+
+
+def backend(qom_type: str = "memory-backend-ram", size: int = 256 * MiB,
+            **props: object) -> MemoryBackend:  # fmt: skip
+    args: dict[str, object] = {"id": "p0", "size": size}
+    args.update({k.replace("_", "-"): v for k, v in props.items()})
+    obj = user_creatable_add_type(qom_type, args, lambda: (), BackendDefaults(), (0,))
+    assert isinstance(obj, MemoryBackend)
+    return obj
+
+
+def test_memdev_must_be_set_for_the_region() -> None:
+    with pytest.raises(GenericError, match="^'memdev' property must be set$"):
+        virtio_pmem_get_memory_region(VirtioPMEM(), {})
+
+
+def test_alignment_is_the_regions_own() -> None:
+    assert virtio_pmem_get_min_alignment(VirtioPMEM(), backend()) == 2 * MiB
+    memfd = backend("memory-backend-memfd", 3 * MiB)
+    assert virtio_pmem_get_min_alignment(VirtioPMEM(), memfd) == 4096
+    aligned = backend("memory-backend-file", mem_path="/tmp", align=8 * MiB)
+    assert virtio_pmem_get_min_alignment(VirtioPMEM(), aligned) == 8 * MiB
+
+
+def test_realize_refuses_a_busy_backend() -> None:
+    with pytest.raises(GenericError, match="^can't use already busy memdev: p0$"):
+        virtio_pmem_realize(VirtioPMEM(memdev="p0"), backend(), busy=True)
+    assert virtio_pmem_realize(VirtioPMEM(memdev="p0"), backend(), busy=False).region_size == (
+        256 * MiB
+    )
+
+
+def test_device_info_in_schema_order() -> None:
+    dev = virtio_pmem_realize(VirtioPMEM(memdev="p0", memaddr=1 << 32), backend(), busy=False)
+    assert list(fill_device_info(dev, "vp0").items()) == [
+        ("id", "vp0"), ("memaddr", 1 << 32), ("size", 256 * MiB), ("memdev", "/objects/p0"),
+    ]  # fmt: skip
