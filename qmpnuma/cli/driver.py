@@ -77,6 +77,7 @@ from qmpnuma.errors import GenericError, QMPError
 from qmpnuma.hashorder import first_unexpected, qdict_order
 from qmpnuma.machine.backends import USER_CREATABLE_TYPES
 from qmpnuma.machine.cpu_models import X86_CPU_MODELS
+from qmpnuma.machine.device_types import DEVICE_TYPES
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
 from qmpnuma.machine.qdev import CliDeviceError, DeviceOpts
@@ -548,7 +549,20 @@ class _Vl:
                 DeviceOpts(self._json_object(option.arg), True, option.location)
             )
         else:
-            self._parse_noisily(DEVICE_OPTS, option)
+            opts = self._parse_noisily(DEVICE_OPTS, option)
+            self._device_help(opts)
+
+    @staticmethod
+    def _device_help(opts: QemuOpts) -> None:
+        """softmmu/qdev-monitor.c qdev_device_help: ``help`` or ``T,help``."""
+        driver = opts.get("driver")
+        names = DEVICE_TYPES.classes
+        if driver is not None and is_help_option(driver):
+            raise CliError([], status=0, stdout=help_texts.device_help(names))
+        if driver is not None and opts.get("help") is not None:
+            text = help_texts.device_type_help(driver, names)
+            if text is not None:
+                raise CliError([], status=0, stdout=text)
 
     def _cli_devices(self) -> list[DeviceOpts]:
         """qemu_create_cli_devices' order: the QemuOpts ones, then the JSON ones."""

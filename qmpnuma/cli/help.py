@@ -26,6 +26,7 @@ __all__ = [
     "object_help",
     "object_type_help",
     "device_help",
+    "device_type_help",
     "accel_help",
     "vga_help",
 ]
@@ -143,6 +144,18 @@ def object_type_help(qom_type: str, types: Collection[str]) -> str | None:
     if qom_type not in types:
         return None
     text: str = qemu_facts().help["object-types"][qom_type]
+    return text
+
+
+def device_type_help(driver: str, types: Collection[str]) -> str | None:
+    """``-device TYPE,help``: the type's properties as QEMU 7.2 lists them.
+
+    None for a type qmpnuma does not model: the device layer refuses it.
+    """
+    recorded = qemu_facts().help["device-types"]
+    if driver not in types or driver not in recorded:
+        return None
+    text: str = recorded[driver]
     return text
 
 

@@ -18,6 +18,7 @@ from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.facts import QemuFacts, qemu_facts
 from qmpnuma.machine.backends import USER_CREATABLE_TYPES
 from qmpnuma.machine.cpu_models import X86_CPU_MODELS, cpu_type_for_model
+from qmpnuma.machine.device_types import DEVICE_TYPES
 from qmpnuma.machine.machine_types import machine_classes
 from qmpnuma.profile import Profile
 
@@ -52,6 +53,7 @@ def modelled_types(profile: Profile) -> frozenset[str]:
     leaves |= {cpu_type_for_model(model) for model in X86_CPU_MODELS}
     leaves |= set(USER_CREATABLE_TYPES)
     leaves.add(TCG_ACCEL_TYPE)
+    leaves |= {name for name, dc in DEVICE_TYPES.classes.items() if not dc.abstract}
     return frozenset(t for leaf in leaves for t in _ancestors(facts, leaf))
 
 

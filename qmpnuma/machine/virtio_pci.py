@@ -200,6 +200,8 @@ def refuse_qom_set(
     )
 
 
+#: DeviceClass.bus_type of every PCI device (virtio proxies, piix3-usb-uhci...).
+PCI_BUS_TYPE = "PCI"
 #: The root buses' canonical paths (the host bridge's child bus).
 _BUS_PATHS = {"i440fx": "/machine/i440fx/pci.0", "q35": "/machine/q35/pcie.0"}
 #: pci_qdev_realize: romsize -1 (unset) is the only non-power of two allowed.
@@ -219,7 +221,7 @@ def pci_bus(machine: Machine) -> PCIBus | None:
     if bus is None:
         return None
     for dev in machine.qdev.devices:
-        if isinstance(dev.dc.kind, VirtioMDPCIKind):
+        if dev.dc.bus_type == PCI_BUS_TYPE:
             bus.register(_devfn(dev), _pci_function(dev))
     return bus
 
