@@ -18,13 +18,10 @@ from dataclasses import dataclass
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.machine.backends import MemoryBackend, UserObject
-from qmpnuma.machine.machine import OBJECTS_ROOT, Machine
-from qmpnuma.machine.topology import CpuSlot
+from qmpnuma.machine.machine import OBJECTS_ROOT, UNATTACHED, Machine
+from qmpnuma.machine.x86_cpu import X86CPU
 
 __all__ = ["qmp_qom_list", "qmp_qom_get", "qmp_object_add", "qmp_object_del", "QomNode", "qom_tree"]
-
-#: qom-get of a CPU's node-id before NUMA mapping (CPU_UNSET_NUMA_NODE_ID).
-CPU_UNSET_NUMA_NODE_ID = -1
 
 #: Memory backend properties in 7.2's qom-list order, with their QOM types.
 _BACKEND_PROPS = (
@@ -97,21 +94,20 @@ def _backend_node(machine: Machine, backend: MemoryBackend) -> QomNode:
     return QomNode(f"{OBJECTS_ROOT}/{backend.id}", backend.qom_type, props, get)
 
 
-def _cpu_node(machine: Machine, slot: CpuSlot) -> QomNode:
+def _cpu_node(cpu: X86CPU) -> QomNode:
+    props = cpu.props
     values: dict[str, object] = {
         "realized": True,
-        "hotplugged": False,
+        "hotplugged": cpu.hotplugged,
         "hotpluggable": True,
-        "node-id": slot.props.get("node-id", CPU_UNSET_NUMA_NODE_ID),
-        # X86CPU always has die-id; it is 0 when the topology has no dies.
-        "die-id": slot.props.get("die-id", 0),
-        "apic-id": slot.arch_id,
-        "thread-id": slot.props["thread-id"],
-        "socket-id": slot.props["socket-id"],
-        "core-id": slot.props["core-id"],
+        "node-id": props.node_id,
+        "die-id": props.die_id,
+        "apic-id": props.apic_id,
+        "thread-id": props.thread_id,
+        "socket-id": props.socket_id,
+        "core-id": props.core_id,
     }
-    assert slot.qom_path is not None
-    return QomNode(slot.qom_path, slot.type, _CPU_PROPS, values.__getitem__)
+    return QomNode(cpu.qom_path, cpu.qom_type, _CPU_PROPS, values.__getitem__)
 
 
 def _machine_node(machine: Machine) -> QomNode:
@@ -158,12 +154,12 @@ def qom_tree(machine: Machine) -> dict[str, QomNode]:
         "/machine/peripheral": _container("/machine/peripheral", []),
         "/machine/peripheral-anon": _container("/machine/peripheral-anon", []),
     }
-    cpus = machine.present_cpus
     unattached = []
-    for slot in cpus:
-        assert slot.qom_path is not None
-        tree[slot.qom_path] = _cpu_node(machine, slot)
-        unattached.append((slot.qom_path.rsplit("/", 1)[1], f"child<{slot.type}>"))
+    for cpu in machine.cpus.cpus if machine.cpus is not None else []:
+        tree[cpu.qom_path] = _cpu_node(cpu)
+        parent, name = cpu.qom_path.rsplit("/", 1)
+        if parent == UNATTACHED:
+            unattached.append((name, f"child<{cpu.qom_type}>"))
     tree["/machine/unattached"] = _container("/machine/unattached", unattached)
     if machine.has_objects_root:
         root_children.insert(0, ("objects", "child<container>"))

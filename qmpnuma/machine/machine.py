@@ -27,6 +27,7 @@ from qmpnuma.cutils import (
 )
 from qmpnuma.errors import GenericError, Reporter
 from qmpnuma.hashorder import GStrHashSet
+from qmpnuma.machine.acpi_cpu_hotplug import AcpiCpuHotplug
 from qmpnuma.machine.backends import (
     MEMORY_BACKEND_TYPES,
     BackendDefaults,
@@ -65,6 +66,7 @@ from qmpnuma.machine.topology import (
     machine_parse_smp_config,
     x86_possible_cpu_arch_ids,
 )
+from qmpnuma.machine.x86_cpu import X86CPUProps, X86Cpus
 from qmpnuma.profile import Profile
 
 __all__ = ["Machine", "OBJECTS_ROOT", "UNATTACHED", "HOST_NUMA_NODES"]
@@ -194,6 +196,8 @@ class Machine:
         #: Backends whose memory is mapped into the guest (host_memory_backend_is_mapped).
         self._mapped: set[str] = set()
         self.numa: NumaState | None = NumaState() if mc.has_numa else None
+        #: The board's CPUs, from board init on (x86_cpus_init).
+        self.cpus: X86Cpus | None = None
 
     # -- read-only state -------------------------------------------------
 
@@ -220,8 +224,8 @@ class Machine:
 
     @property
     def present_cpus(self) -> list[CpuSlot]:
-        """The plugged CPUs in cpu-index order (CPU_FOREACH)."""
-        return [slot for slot in self._slots if slot.qom_path is not None]
+        """The slots of the realized CPUs in CPU_FOREACH (plug) order."""
+        return self.cpus.present_slots if self.cpus is not None else []
 
     @property
     def hmat_enabled(self) -> bool:
@@ -545,7 +549,12 @@ class Machine:
                 f"This family of AMD CPU doesn't support hyperthreading({self._smp.threads})\n"
                 "Please configure -smp options properly or try enabling topoext feature."
             )
+        acpi = AcpiCpuHotplug() if self.has_acpi_device else None
+        self.cpus = X86Cpus(self._smp, self.cpu_type, self._slots, acpi)
         for index in range(self._smp.cpus):
+            # x86_cpu_new: a CPU with the slot's APIC id, through pre_plug.
+            placement = self.cpus.pre_plug(
+                self.cpu_type, X86CPUProps(apic_id=self._slots[index].arch_id)
+            )
             device = index if index == 0 else index + _VAPIC_DEVICES
-            path = f"{UNATTACHED}/device[{device}]"
-            self._slots[index] = replace(self._slots[index], qom_path=path)
+            self.cpus.plug(placement, f"{UNATTACHED}/device[{device}]", hotplugged=False)
