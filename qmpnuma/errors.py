@@ -21,6 +21,12 @@ __all__ = [
     "FatalError",
     "Reporter",
     "CollectingReporter",
+    "QERR_INVALID_PARAMETER_TYPE",
+    "QERR_INVALID_PARAMETER_VALUE",
+    "QERR_MISSING_PARAMETER",
+    "invalid_parameter_type",
+    "invalid_parameter_value",
+    "missing_parameter",
 ]
 
 
@@ -56,6 +62,26 @@ class DeviceNotActive(QMPError):
 
 class DeviceNotFound(QMPError):
     error_class = "DeviceNotFound"
+
+
+# include/qapi/qmp/qerror.h: the visitors' texts, one home for every layer.
+QERR_INVALID_PARAMETER_TYPE = "Invalid parameter type for '{name}', expected: {expected}"
+QERR_INVALID_PARAMETER_VALUE = "Parameter '{name}' expects {expected}"
+QERR_MISSING_PARAMETER = "Parameter '{name}' is missing"
+
+
+def invalid_parameter_type(name: str, expected: str) -> GenericError:
+    """A value of the wrong JSON type (QObject input visitor)."""
+    return GenericError(QERR_INVALID_PARAMETER_TYPE.format(name=name, expected=expected))
+
+
+def invalid_parameter_value(name: str, expected: str) -> GenericError:
+    """A value of the right type but out of range or malformed (any visitor)."""
+    return GenericError(QERR_INVALID_PARAMETER_VALUE.format(name=name, expected=expected))
+
+
+def missing_parameter(name: str) -> GenericError:
+    return GenericError(QERR_MISSING_PARAMETER.format(name=name))
 
 
 class KVMMissingCap(QMPError):

@@ -41,6 +41,7 @@ from qmpnuma.cli.options import (
     ACCEL_OPTS,
     BOOT_OPTS,
     CHARDEV_OPTS,
+    DEVICE_OPTS,
     GLOBAL_OPTS,
     MEMORY_OPTS,
     MON_OPTS,
@@ -72,6 +73,7 @@ from qmpnuma.errors import GenericError, QMPError
 from qmpnuma.hashorder import first_unexpected, qdict_order
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
+from qmpnuma.machine.qdev import CliDeviceError, DeviceOpts
 from qmpnuma.profile import Profile
 from qmpnuma.qapi.opts_visitor import visit_opts
 from qmpnuma.qapi.schema import Schema, load_schema
@@ -300,6 +302,8 @@ class _Vl:
         self.store = OptsStore()
         self.machine_opts: KeyvalDict = {}
         self.objects: list[_Object] = []
+        #: -device in JSON form (vl.c device_opts); the QemuOpts ones are in the store.
+        self.json_devices: list[DeviceOpts] = []
         self.monitor_index = 0
         self.cpu_model: str | None = None
         self.uuid: str | None = None
@@ -312,6 +316,7 @@ class _Vl:
             Opt.smp: self._smp,
             Opt.numa: self._parse(NUMA_OPTS),
             Opt.object: self._object,
+            Opt.device: self._device,
             Opt.cpu: self._cpu,
             Opt.accel: self._parse(ACCEL_OPTS),
             Opt.enable_kvm: self._enable_kvm,
@@ -374,10 +379,14 @@ class _Vl:
                 machine.set_cpu_model(self.cpu_model)
             machine.resolve_machine_memdev()
             self._parse_numa_opts(machine)
+            machine.cli_devices = self._cli_devices()
             if Opt.preconfig not in self.flags:
                 machine.create(self.reporter)
         except QMPError as e:
             raise self.reporter.fail(e) from e
+        except CliDeviceError as e:
+            with self.reporter.at(e.location):
+                raise self.reporter.fail(e.error) from e
         name = self.store.find(NAME_OPTS, None)
         return LaunchConfig(
             machine=machine,
@@ -457,6 +466,10 @@ class _Vl:
         return visit_opts(self.schema, type_name, pairs, reporter=self.reporter)
 
     def _object_json(self, text: str) -> dict[str, object]:
+        return validate_arguments(self.schema, "object-add", self._json_object(text))
+
+    @staticmethod
+    def _json_object(text: str) -> dict[str, object]:
         try:
             value = json.loads(text)
         except ValueError as e:
@@ -466,7 +479,29 @@ class _Vl:
         if not isinstance(value, dict):
             # qapi/qobject-input-visitor.c (the top-level ObjectOptions)
             raise GenericError("Invalid parameter type for 'null', expected: object")
-        return validate_arguments(self.schema, "object-add", value)
+        return value
+
+    def _device(self, option: ParsedOption) -> None:
+        """vl.c: JSON kept as a QDict, QemuOpts parsed into the device list."""
+        assert option.arg is not None
+        if option.arg.startswith("{"):
+            self.json_devices.append(
+                DeviceOpts(self._json_object(option.arg), True, option.location)
+            )
+        else:
+            self._parse_noisily(DEVICE_OPTS, option)
+
+    def _cli_devices(self) -> list[DeviceOpts]:
+        """qemu_create_cli_devices' order: the QemuOpts ones, then the JSON ones."""
+        devices = []
+        for opts in self.store.all(DEVICE_OPTS):
+            # qemu_opts_to_qdict: the id, then each option; a repeated
+            # option keeps its first place and its last value.
+            qdict: dict[str, object] = {} if opts.id is None else {"id": opts.id}
+            for name, text in opts.items():
+                qdict[name] = text
+            devices.append(DeviceOpts(qdict, False, opts.location))
+        return devices + self.json_devices
 
     def _cpu(self, option: ParsedOption) -> None:
         self.cpu_model = option.arg

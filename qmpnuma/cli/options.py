@@ -4,7 +4,7 @@ Counterpart: qemu-options.hx (the QEMUOption table) and vl.c lookup_opt().
 ``-opt`` and ``--opt`` are the same option; an argument is always the next
 word.  We list the options that QEMU 7.2 has and that management software
 passes to a NUMA machine; anything else, including QEMU options that we do
-not emulate (``-device``, ``-drive``...), is an ``invalid option`` exactly as
+not emulate (``-drive``, ``-netdev``...), is an ``invalid option`` exactly as
 an unknown one is in QEMU.  Words not starting with ``-`` are disk images in
 QEMU, which we do not emulate either.
 
@@ -32,6 +32,7 @@ __all__ = [
     "NUMA_OPTS",
     "MEMORY_OPTS",
     "OBJECT_OPTS",
+    "DEVICE_OPTS",
     "NAME_OPTS",
     "OVERCOMMIT_OPTS",
     "MSG_OPTS",
@@ -55,6 +56,7 @@ class Opt(enum.Enum):
     smp = "smp"
     numa = "numa"
     object = "object"
+    device = "device"
     cpu = "cpu"
     accel = "accel"
     enable_kvm = "enable-kvm"
@@ -101,6 +103,7 @@ _TABLE: dict[str, QEMUOption] = {
         QEMUOption(Opt.smp, True),
         QEMUOption(Opt.numa, True),
         QEMUOption(Opt.object, True),
+        QEMUOption(Opt.device, True),
         QEMUOption(Opt.cpu, True),
         QEMUOption(Opt.accel, True),
         QEMUOption(Opt.enable_kvm, False),
@@ -221,6 +224,8 @@ MEMORY_OPTS = QemuOptsList(
 )
 #: softmmu/vl.c qemu_object_opts: typed later by the OptsVisitor.
 OBJECT_OPTS = QemuOptsList("object", implied_opt_name="qom-type")
+#: softmmu/qdev-monitor.c qemu_device_opts: the device types check the options.
+DEVICE_OPTS = QemuOptsList("device", implied_opt_name="driver")
 #: softmmu/vl.c qemu_name_opts
 NAME_OPTS = QemuOptsList(
     "name",

@@ -7,6 +7,7 @@ from typing import Any
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import FatalError, GenericError, QMPError
 from qmpnuma.machine.phase import Phase
+from qmpnuma.machine.qdev import CliDeviceError
 
 __all__ = [
     "qmp_qmp_capabilities",
@@ -80,6 +81,9 @@ def qmp_x_exit_preconfig(ctx: CommandContext, args: Args) -> None:
         machine.create(ctx.reporter)
     except QMPError as err:
         raise FatalError(err.desc) from err
+    except CliDeviceError as err:
+        # QEMU reports a -device failure at the option's location.
+        raise FatalError(f"{err.location}: {err.error.desc}") from err
     if ctx.vm.autostart:
         ctx.vm.vm_start()
 

@@ -112,11 +112,43 @@ def hmp_info_hotpluggable_cpus(ctx: CommandContext) -> str:
     return "".join(out)
 
 
+def _hex(value: object) -> str:
+    return f"0x{value:x}"
+
+
+def _dec(value: object) -> str:
+    return str(value)
+
+
+#: monitor/hmp-cmds.c hmp_info_memory_devices: the lines of each kind.
+_MEMORY_DEVICE_LINES: dict[str, tuple[tuple[str, Callable[[object], str]], ...]] = {
+    "dimm": (
+        ("addr", _hex), ("slot", _dec), ("node", _dec),
+        ("size", _dec), ("memdev", _dec),
+        ("hotplugged", _bool), ("hotpluggable", _bool),
+    ),
+    "virtio-pmem": (("memaddr", _hex), ("size", _dec), ("memdev", _dec)),
+    "virtio-mem": (
+        ("memaddr", _hex), ("node", _dec),
+        ("requested-size", _dec), ("size", _dec),
+        ("max-size", _dec), ("block-size", _dec),
+        ("memdev", _dec),
+    ),
+}  # fmt: skip
+_MEMORY_DEVICE_LINES["nvdimm"] = _MEMORY_DEVICE_LINES["dimm"]
+
+
 def hmp_info_memory_devices(ctx: CommandContext) -> str:
-    # Memory devices (pc-dimm, virtio-mem, ...) are not modelled yet: the
-    # list is empty, and QEMU prints nothing for an empty list.
-    assert qmp_query_memory_devices(ctx, {}) == []
-    return ""
+    devices = qmp_query_memory_devices(ctx, {})
+    assert isinstance(devices, list)
+    out = []
+    for device in devices:
+        data = device["data"]
+        out.append(f'Memory device [{device["type"]}]: "{data.get("id", "")}"\n')
+        out.extend(
+            f"  {key}: {fmt(data[key])}\n" for key, fmt in _MEMORY_DEVICE_LINES[device["type"]]
+        )
+    return "".join(out)
 
 
 def hmp_info_memory_size_summary(ctx: CommandContext) -> str:

@@ -11,6 +11,7 @@ import os
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.machine import Machine
+from qmpnuma.machine.memory_device import query_numa_node_mem
 from qmpnuma.machine.topology import CpuSlot
 
 __all__ = [
@@ -87,14 +88,13 @@ def qmp_query_cpus_fast(ctx: CommandContext, args: dict[str, object]) -> object:
 
 def numa_text(machine: Machine) -> str:
     """The text of x-query-numa and HMP ``info numa`` (LF line ends)."""
-    node_mem = machine.node_memory()
+    node_mem = query_numa_node_mem(machine)
     lines = [f"{len(node_mem)} nodes"]
-    for node_id, mem in enumerate(node_mem):
+    for node_id, (mem, plugged) in enumerate(node_mem):
         cpus = "".join(f" {slot.index}" for slot in machine.present_cpus if slot.node_id == node_id)
         lines.append(f"node {node_id} cpus:{cpus}")
         lines.append(f"node {node_id} size: {mem >> MiB_SHIFT} MB")
-        # No memory devices are modelled yet, so nothing is plugged.
-        lines.append(f"node {node_id} plugged: 0 MB")
+        lines.append(f"node {node_id} plugged: {plugged >> MiB_SHIFT} MB")
     return "".join(line + "\n" for line in lines)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.backends import MemoryBackend
+from qmpnuma.machine.memory_device import get_plugged_memory_size, qmp_memory_device_list
+from qmpnuma.machine.pc_dimm import dimm_acpi_slots
 
 __all__ = [
     "qmp_query_memdev",
@@ -49,12 +51,12 @@ def qmp_query_memdev(ctx: CommandContext, args: dict[str, object]) -> object:
 
 def qmp_query_memory_size_summary(ctx: CommandContext, args: dict[str, object]) -> object:
     # plugged-memory is reported whenever memory devices are built in (always).
-    return {"base-memory": ctx.vm.machine.ram_size, "plugged-memory": 0}
+    machine = ctx.vm.machine
+    return {"base-memory": machine.ram_size, "plugged-memory": get_plugged_memory_size(machine)}
 
 
 def qmp_query_memory_devices(ctx: CommandContext, args: dict[str, object]) -> object:
-    # No memory devices are modelled yet.
-    return []
+    return qmp_memory_device_list(ctx.vm.machine)
 
 
 def qmp_query_acpi_ospm_status(ctx: CommandContext, args: dict[str, object]) -> object:
@@ -66,8 +68,15 @@ def qmp_query_acpi_ospm_status(ctx: CommandContext, args: dict[str, object]) -> 
     machine = ctx.vm.machine
     if not machine.has_acpi_device:
         raise GenericError("command is not supported, missing ACPI device")
-    # acpi_memory_hotplug_init makes one ACPI slot per -m slots.
-    return [
-        {"slot": str(slot), "slot-type": "DIMM", "source": 0, "status": 0}
-        for slot in range(machine.ram_slots)
-    ]
+    # acpi_memory_hotplug_init makes one ACPI slot per -m slots; the guest
+    # never sends _OST, so source and status stay 0.
+    devices = dimm_acpi_slots(machine)
+    result: list[dict[str, object]] = []
+    for slot in range(machine.ram_slots):
+        info: dict[str, object] = {}
+        ident = devices[slot].id if slot in devices else None
+        if ident is not None:
+            info["device"] = ident
+        info.update({"slot": str(slot), "slot-type": "DIMM", "source": 0, "status": 0})
+        result.append(info)
+    return result

@@ -5,7 +5,7 @@ qom/object.c (object_resolve_path, object_property_find_err).
 
 Scope: the QOM tree is modelled where the NUMA model can answer truthfully:
 ``/``, ``/objects`` and its children, ``/machine`` and its containers, and
-the boot CPUs.  Properties are listed in QEMU 7.2's order (its property
+the devices (boot CPUs included).  Properties are listed in QEMU 7.2's order (its property
 hash-table order, as observed on qemu-system-x86_64), restricted to the
 properties we model.
 """
@@ -19,9 +19,18 @@ from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.machine.backends import MemoryBackend, UserObject
 from qmpnuma.machine.machine import OBJECTS_ROOT, UNATTACHED, Machine
-from qmpnuma.machine.x86_cpu import X86CPU
+from qmpnuma.machine.qdev import PERIPHERAL, PERIPHERAL_ANON, DeviceState, qdev_set_property
 
-__all__ = ["qmp_qom_list", "qmp_qom_get", "qmp_object_add", "qmp_object_del", "QomNode", "qom_tree"]
+__all__ = [
+    "qmp_qom_list",
+    "qmp_qom_get",
+    "qmp_qom_set",
+    "qmp_object_add",
+    "qmp_object_del",
+    "QomNode",
+    "qom_tree",
+    "qom_path_exists",
+]
 
 #: Memory backend properties in 7.2's qom-list order, with their QOM types.
 _BACKEND_PROPS = (
@@ -39,12 +48,6 @@ _BACKEND_TYPE_PROPS = {
     ),
     "memory-backend-memfd": (("hugetlb", "bool"), ("seal", "bool"), ("hugetlbsize", "int")),
 }  # fmt: skip
-#: The CPU properties we answer, in 7.2's qom-list order.
-_CPU_PROPS = (
-    ("realized", "bool"), ("hotplugged", "bool"), ("hotpluggable", "bool"),
-    ("node-id", "int32"), ("die-id", "int32"), ("apic-id", "uint32"),
-    ("thread-id", "int32"), ("socket-id", "int32"), ("core-id", "int32"),
-)  # fmt: skip
 #: The machine properties we answer, in 7.2's qom-list order (pc).
 _MACHINE_PROPS = (
     ("memory", "MemorySizeConfiguration"), ("smp", "SMPConfiguration"),
@@ -94,22 +97,6 @@ def _backend_node(machine: Machine, backend: MemoryBackend) -> QomNode:
     return QomNode(f"{OBJECTS_ROOT}/{backend.id}", backend.qom_type, props, get)
 
 
-def _cpu_node(cpu: X86CPU) -> QomNode:
-    props = cpu.props
-    values: dict[str, object] = {
-        "realized": True,
-        "hotplugged": cpu.hotplugged,
-        "hotpluggable": True,
-        "node-id": props.node_id,
-        "die-id": props.die_id,
-        "apic-id": props.apic_id,
-        "thread-id": props.thread_id,
-        "socket-id": props.socket_id,
-        "core-id": props.core_id,
-    }
-    return QomNode(cpu.qom_path, cpu.qom_type, _CPU_PROPS, values.__getitem__)
-
-
 def _machine_node(machine: Machine) -> QomNode:
     smp = machine.smp
     memory: dict[str, object] = {"size": machine.ram_size}
@@ -139,6 +126,34 @@ def _machine_node(machine: Machine) -> QomNode:
     return QomNode("/machine", machine.mc.qom_type, props, values.__getitem__)
 
 
+def _device_node(machine: Machine, dev: DeviceState) -> QomNode:
+    generic: dict[str, object] = {
+        # A device on no bus has an empty parent_bus link.
+        "parent_bus": "",
+        "realized": True,
+        "hotplugged": dev.hotplugged,
+        "hotpluggable": dev.dc.hotpluggable,
+    }
+
+    def get(name: str) -> object:
+        prop = dev.dc.find_property(name)
+        if prop is not None and not prop.readable:
+            # qom/object.c object_property_get
+            raise GenericError(f"Property '{dev.dc.name}.{name}' is not readable")
+        if name in generic:
+            return generic[name]
+        return dev.dc.kind.get_property(machine, dev, name)
+
+    props = tuple((n, dev.dc.qom_type_of(n)) for n in dev.dc.qom_order if n != "type")
+    return QomNode(dev.qom_path, dev.dc.name, props, get)
+
+
+def _device_container(machine: Machine, path: str, names: list[str]) -> QomNode:
+    types = {d.name: d.dc.name for d in machine.qdev.devices if d.qom_path.startswith(path + "/")}
+    # qmp_qom_list prepends: the children come out reversed.
+    return _container(path, [(name, f"child<{types[name]}>") for name in reversed(names)])
+
+
 def _object_node(machine: Machine, obj: MemoryBackend | UserObject) -> QomNode:
     if isinstance(obj, MemoryBackend):
         return _backend_node(machine, obj)
@@ -151,26 +166,35 @@ def qom_tree(machine: Machine) -> dict[str, QomNode]:
     root_children = [("machine", f"child<{machine.mc.qom_type}>")]
     tree = {
         "/machine": _machine_node(machine),
-        "/machine/peripheral": _container("/machine/peripheral", []),
-        "/machine/peripheral-anon": _container("/machine/peripheral-anon", []),
+        PERIPHERAL: _device_container(machine, PERIPHERAL, list(machine.qdev.peripheral)),
+        PERIPHERAL_ANON: _device_container(
+            machine, PERIPHERAL_ANON, list(machine.qdev.peripheral_anon)
+        ),
     }
     unattached = []
-    for cpu in machine.cpus.cpus if machine.cpus is not None else []:
-        tree[cpu.qom_path] = _cpu_node(cpu)
-        parent, name = cpu.qom_path.rsplit("/", 1)
-        if parent == UNATTACHED:
-            unattached.append((name, f"child<{cpu.qom_type}>"))
+    for dev in machine.qdev.devices:
+        tree[dev.qom_path] = _device_node(machine, dev)
+        # Boot CPUs are the board's devices, in /machine/unattached.
+        if dev.qom_path.startswith(UNATTACHED + "/"):
+            unattached.append((dev.name, f"child<{dev.dc.name}>"))
     tree["/machine/unattached"] = _container("/machine/unattached", unattached)
     if machine.has_objects_root:
         root_children.insert(0, ("objects", "child<container>"))
         tree[OBJECTS_ROOT] = _container(
             # qmp_qom_list prepends: the children come out reversed.
-            OBJECTS_ROOT, [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())]
+            OBJECTS_ROOT,
+            [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())],
         )
     for ident, obj in objects.items():
         tree[f"{OBJECTS_ROOT}/{ident}"] = _object_node(machine, obj)
     tree["/"] = _container("/", root_children)
     return tree
+
+
+def qom_path_exists(machine: Machine, path: str) -> bool:
+    """Whether an absolute ``path`` names a modelled QOM object."""
+    parts = [part for part in path.split("/") if part]
+    return any([x for x in p.split("/") if x] == parts for p in qom_tree(machine))
 
 
 def _resolve(machine: Machine, path: str, report_ambiguous: bool) -> QomNode:
@@ -223,6 +247,22 @@ def qmp_qom_get(ctx: CommandContext, args: dict[str, object]) -> object:
         # A child property reads as the child's canonical path.
         return f"{node.path.rstrip('/')}/{name}"
     return node.get(name)
+
+
+def qmp_qom_set(ctx: CommandContext, args: dict[str, object]) -> None:
+    """qom-set (qom/qom-qmp-cmds.c): a device property, typed from JSON.
+
+    Raises:
+        DeviceNotFound: nothing (or several objects) at ``path``.
+        GenericError: QEMU's property texts; for an object that is not a
+            device, qmpnuma's own text (docs/emulated.md).
+    """
+    machine = ctx.vm.machine
+    node = _resolve(machine, str(args["path"]), report_ambiguous=False)
+    dev = machine.qdev.by_path(node.path)
+    if dev is None:
+        raise GenericError(f"qom-set of {node.qom_type} objects is not emulated")
+    qdev_set_property(machine, dev, str(args["property"]), args["value"])
 
 
 def qmp_object_add(ctx: CommandContext, args: dict[str, object]) -> None:

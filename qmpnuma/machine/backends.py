@@ -36,6 +36,9 @@ MAX_HOST_NODES = 128
 #: qemu_real_host_page_size() on x86_64 Linux.  A mem-path on hugetlbfs has
 #: its huge page size instead, which the model does not look up.
 HOST_PAGE_SIZE = 4096
+#: QEMU_VMALLOC_ALIGN on x86_64 Linux: how anonymous RAM (memory-backend-ram)
+#: is aligned, and with it any device mapping the block.
+VMALLOC_ALIGN = 2 << 20
 #: qom/object_interfaces.c user_creatable_add_type hint for a bad id.
 ID_HINT = "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter."
 
@@ -87,6 +90,25 @@ class MemoryBackend:
     prealloc_threads: int
     #: Type-specific properties (mem-path, align, hugetlb, ...), QAPI names.
     extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def block_align(self) -> int:
+        """The RAM block's alignment (memory_region_get_alignment).
+
+        Anonymous RAM gets QEMU_VMALLOC_ALIGN; a file or memfd block its
+        page size (4 KiB off hugetlbfs) or the file backend's ``align``.
+        """
+        if self.qom_type == "memory-backend-file":
+            return max(HOST_PAGE_SIZE, int(str(self.extra.get("align", 0))))
+        if self.qom_type == "memory-backend-memfd":
+            hugetlbsize = int(str(self.extra.get("hugetlbsize", 0)))
+            return hugetlbsize if self.extra.get("hugetlb") and hugetlbsize else HOST_PAGE_SIZE
+        return VMALLOC_ALIGN
+
+    @property
+    def readonly(self) -> bool:
+        """A read-only file mapping (the block's region is ROM)."""
+        return bool(self.extra.get("readonly", False))
 
     def property_value(self, name: str) -> object:
         """A QOM property value as qom-get reports it, KeyError if absent."""

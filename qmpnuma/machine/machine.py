@@ -1,4 +1,9 @@
-"""The machine: topology, RAM, memory backends, NUMA and HMAT in one object.
+"""The machine: topology, RAM, NUMA and board init, composed of small owners.
+
+The owners: ``user_objects`` (/objects, objects.py), ``ram_list`` (RAM
+blocks, memory.py), ``numa`` (numa.py), ``qdev`` (devices, qdev.py), the
+-machine property bag (properties.py).  The machine ties them together in
+QEMU's order.
 
 QEMU counterparts: hw/core/machine.c (machine properties, machine_set_mem,
 machine_set_smp, machine_run_board_init, machine_consume_memdev), the
@@ -18,22 +23,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 
-from qmpnuma.cutils import (
-    StrtoxError,
-    qapi_bool_parse,
-    qemu_strtoi64,
-    qemu_strtosz,
-    qemu_strtou64,
-)
-from qmpnuma.errors import GenericError, Reporter
-from qmpnuma.hashorder import GStrHashSet
+from qmpnuma.errors import GenericError, QMPError, Reporter
 from qmpnuma.machine.acpi_cpu_hotplug import AcpiCpuHotplug
 from qmpnuma.machine.backends import (
     MEMORY_BACKEND_TYPES,
     BackendDefaults,
     MemoryBackend,
     UserObject,
-    user_creatable_add_type,
 )
 from qmpnuma.machine.cpu_models import (
     HOST_MODEL,
@@ -42,6 +38,7 @@ from qmpnuma.machine.cpu_models import (
     is_amd_model,
     x86_cpu_phys_bits,
 )
+from qmpnuma.machine.device_types import DEVICE_TYPES
 from qmpnuma.machine.machine_types import MachineClass
 from qmpnuma.machine.memory import (
     DeviceMemory,
@@ -50,6 +47,7 @@ from qmpnuma.machine.memory import (
     machine_set_mem,
     pc_memory_init,
 )
+from qmpnuma.machine.memory_device import MemoryDeviceNotifier
 from qmpnuma.machine.numa import (
     NumaState,
     complete_init_numa_distance,
@@ -58,7 +56,21 @@ from qmpnuma.machine.numa import (
     set_numa_options,
     validate_numa_distance,
 )
+from qmpnuma.machine.objects import OBJECTS_ROOT, ObjectsRoot
 from qmpnuma.machine.phase import Phase
+from qmpnuma.machine.properties import DEFAULT_PROPERTIES, set_machine_property
+from qmpnuma.machine.qdev import (
+    CliDeviceError,
+    DeviceOpts,
+    DeviceRegistry,
+    DeviceState,
+    QdevTree,
+    qdev_device_add,
+    qdev_new,
+    qdev_realize,
+    qdev_unplug,
+)
+from qmpnuma.machine.runstate import Event
 from qmpnuma.machine.topology import (
     DEFAULT_SMP,
     CpuSlot,
@@ -66,94 +78,21 @@ from qmpnuma.machine.topology import (
     machine_parse_smp_config,
     x86_possible_cpu_arch_ids,
 )
-from qmpnuma.machine.x86_cpu import X86CPUProps, X86Cpus
+from qmpnuma.machine.x86_cpu import X86Cpus
 from qmpnuma.profile import Profile
 
 __all__ = ["Machine", "OBJECTS_ROOT", "UNATTACHED", "HOST_NUMA_NODES"]
 
-#: qom/object.c object_get_objects_root(): where -object / object-add live.
-OBJECTS_ROOT = "/objects"
 #: Boot CPUs are QOM children of the machine's "unattached" container.
 UNATTACHED = "/machine/unattached"
 #: The host NUMA nodes mbind() accepts; the oracle host has node 0 only.
 HOST_NUMA_NODES: tuple[int, ...] = (0,)
 
-#: Machine properties we model, with their value kinds.
-_MODELLED_BOOL = ("hmat", "nvdimm", "mem-merge", "dump-guest-core")
-#: pc machine properties QEMU 7.2 has that change nothing we model; accepted
-#: and remembered so that -machine lines written for QEMU keep working.
-_PC_OTHER_BOOL = (
-    "graphics", "usb", "suppress-vmdesc", "sata", "i8042", "hpet", "smbus",
-    "default-bus-bypass-iommu", "cxl",
-)  # fmt: skip
-_PC_OTHER_STR = (
-    "kernel", "initrd", "append", "dtb", "dumpdtb", "dt-compatible", "firmware",
-    "phandle-start", "memory-encryption", "confidential-guest-support", "smm", "acpi",
-    "pit", "pic", "vmport", "x-oem-id", "x-oem-table-id", "bus-lock-ratelimit",
-    "max-fw-size", "max-ram-below-4g", "smbios-entry-point-type", "nvdimm-persistence",
-    "pcspk-audiodev",
-)  # fmt: skip
-#: The values QEMU's keyval visitor accepts for the enum-typed ones of those.
-_ON_OFF_AUTO = ("on", "off", "auto")
-_OTHER_ENUMS = {
-    "smm": _ON_OFF_AUTO, "acpi": _ON_OFF_AUTO, "pit": _ON_OFF_AUTO, "pic": _ON_OFF_AUTO,
-    "vmport": _ON_OFF_AUTO, "smbios-entry-point-type": ("32", "64"),
-}  # fmt: skip
-_OTHER_SIZES = ("max-ram-below-4g", "max-fw-size")
-_OTHER_UINT64 = ("bus-lock-ratelimit",)
-_OTHER_INT64 = ("phandle-start",)
-#: hw/i386/pc.c and x86.c property setters: their limits.
-MAX_RAM_BELOW_4G = 4 << 30
-MAX_FW_SIZE = 16 << 20
-OEM_ID_SIZES = {"x-oem-id": 6, "x-oem-table-id": 8}
-#: Properties every machine type has (hw/core/machine.c machine_class_init).
-_GENERIC_BOOL = ("mem-merge", "dump-guest-core", "graphics", "suppress-vmdesc")
-_GENERIC_STR = (
-    "kernel", "initrd", "append", "dtb", "dumpdtb", "dt-compatible", "firmware",
-    "phandle-start", "memory-encryption", "confidential-guest-support",
-)  # fmt: skip
 #: hw/i386/x86.c x86_cpus_init: APIC ids must fit in 8 bits without x2APIC.
 MAX_XAPIC_ID_LIMIT = 255
 #: The first boot CPU's realize creates the "kvmvapic" device right after
 #: it, so CPU i > 0 gets /machine/unattached/device[i + 1].
 _VAPIC_DEVICES = 1
-
-
-def _check_other_property(name: str, value: str) -> None:
-    """The keyval visitor's typing and the setters' limits of an unmodelled property.
-
-    Raises:
-        GenericError: QEMU's visitor and setter texts.
-    """
-    number = 0
-    try:
-        if name in _OTHER_SIZES:
-            number = qemu_strtosz(value)
-        elif name in _OTHER_UINT64:
-            number = qemu_strtou64(value)
-        elif name in _OTHER_INT64:
-            number = qemu_strtoi64(value)
-    except StrtoxError as e:
-        # qapi/qobject-input-visitor.c qobject_input_type_*_keyval
-        expected = "size" if name in _OTHER_SIZES else "integer"
-        raise GenericError(f"Parameter '{name}' expects {expected}") from e
-    if name in _OTHER_ENUMS and value not in _OTHER_ENUMS[name]:
-        raise GenericError(f"Parameter '{name}' does not accept value '{value}'")
-    if name == "max-ram-below-4g" and number > MAX_RAM_BELOW_4G:
-        raise GenericError(
-            f"Machine option 'max-ram-below-4g={number}' expects size less than or equal to 4G"
-        )
-    if name == "max-fw-size" and number > MAX_FW_SIZE:
-        # Sic: "firwmare", "intermittentstability".
-        raise GenericError(
-            f"User specified max allowed firmware size {number} is greater than 16MiB. "
-            "If combined firwmare size exceeds 16MiB the system may not boot, or "
-            "experience intermittentstability issues."
-        )
-    if name in OEM_ID_SIZES and len(value.encode()) > OEM_ID_SIZES[name]:
-        raise GenericError(
-            f"User specified {name} value is bigger than {OEM_ID_SIZES[name]} bytes in size"
-        )
 
 
 class Machine:
@@ -164,6 +103,7 @@ class Machine:
         mc: MachineClass,
         profile: Profile,
         host_numa_nodes: Collection[int] = HOST_NUMA_NODES,
+        device_types: DeviceRegistry = DEVICE_TYPES,
     ) -> None:
         self.mc = mc
         self.profile = profile
@@ -171,9 +111,7 @@ class Machine:
         self.host_numa_nodes = frozenset(host_numa_nodes)
         self.ram_list = RAMList()
         #: Values of -machine properties set so far (string form for unmodelled ones).
-        self.properties: dict[str, object] = {
-            "mem-merge": True, "dump-guest-core": True, "hmat": False, "nvdimm": False,
-        }  # fmt: skip
+        self.properties: dict[str, object] = dict(DEFAULT_PROPERTIES)
         #: -machine memory-backend=<id> as given; resolved by resolve_machine_memdev().
         self.memory_backend_id: str | None = None
         #: The machine RAM backend (ms->memdev), once resolved.
@@ -185,19 +123,19 @@ class Machine:
         #: ms->cpu_type: the QOM type of every CPU (-cpu, or the board's default).
         self.cpu_type = mc.cpu_type
         self._slots = self._build_slots()
-        self._objects: dict[str, MemoryBackend | UserObject] = {}
-        #: QOM makes /objects on first use (object_get_objects_root), not at start.
-        self._objects_root_made = False
-        #: The /objects container's children as QOM keeps them (a GHashTable),
-        #: whose iteration order QEMU's listings follow.
-        self._objects_table = GStrHashSet()
-        #: Backends a node references stay alive after object-del (object_ref).
-        self._node_backends: dict[str, MemoryBackend] = {}
-        #: Backends whose memory is mapped into the guest (host_memory_backend_is_mapped).
-        self._mapped: set[str] = set()
+        #: /objects: user-creatable objects, their RAM blocks and mappings.
+        self.user_objects = ObjectsRoot(self.ram_list)
         self.numa: NumaState | None = NumaState() if mc.has_numa else None
         #: The board's CPUs, from board init on (x86_cpus_init).
         self.cpus: X86Cpus | None = None
+        #: /machine/peripheral and /machine/peripheral-anon.
+        self.qdev = QdevTree(device_types)
+        #: -device options, created at board init (vl.c qemu_create_cli_devices).
+        self.cli_devices: list[DeviceOpts] = []
+        #: Placement hooks for in-process users (beyond QEMU).
+        self.memory_device_notifiers: list[MemoryDeviceNotifier] = []
+        #: Events the model raised, in order; the VM's owner drains them.
+        self.events: list[Event] = []
 
     # -- read-only state -------------------------------------------------
 
@@ -234,7 +172,7 @@ class Machine:
     @property
     def objects(self) -> dict[str, MemoryBackend | UserObject]:
         """Children of /objects in QOM's iteration order (object_child_foreach)."""
-        return {ident: self._objects[ident] for ident in self._objects_table}
+        return self.user_objects.objects
 
     @property
     def backends(self) -> list[MemoryBackend]:
@@ -244,12 +182,7 @@ class Machine:
     @property
     def has_objects_root(self) -> bool:
         """Whether the /objects container exists yet."""
-        return self._objects_root_made
-
-    def _objects_root(self) -> Collection[str]:
-        """qom/object.c object_get_objects_root: the ids, making the container."""
-        self._objects_root_made = True
-        return self._objects
+        return self.user_objects.made
 
     @property
     def has_acpi_device(self) -> bool:
@@ -263,10 +196,13 @@ class Machine:
         return self.mc.family == "q35"
 
     def is_mapped(self, backend_id: str) -> bool:
-        return backend_id in self._mapped
+        return self.user_objects.is_mapped(backend_id)
+
+    def emit(self, name: str, data: dict[str, object] | None = None) -> None:
+        self.events.append((name, data))
 
     def node_memory(self) -> list[int]:
-        """Boot memory of each node in id order (query_numa_node_mem, no devices yet)."""
+        """Boot memory of each node in id order (memory devices not counted)."""
         if self.numa is None:
             return []
         return [info.node_mem for _, info in self.numa.present_nodes()]
@@ -278,8 +214,33 @@ class Machine:
         self.ram_list.ram_block_notifier_add(notifier)
 
     def ram_block_notifier_remove(self, notifier: RAMBlockNotifier) -> None:
-        """hw/core/numa.c ram_block_notifier_remove: no replay in 7.2."""
+        """hw/core/numa.c ram_block_notifier_remove: replays existing blocks as removed (7.2)."""
         self.ram_list.ram_block_notifier_remove(notifier)
+
+    # -- devices -------------------------------------------------------------
+
+    def memory_device_notifier_add(self, notifier: MemoryDeviceNotifier) -> None:
+        """Hear about memory devices as they are plugged and unplugged."""
+        self.memory_device_notifiers.insert(0, notifier)
+
+    def memory_device_notifier_remove(self, notifier: MemoryDeviceNotifier) -> None:
+        self.memory_device_notifiers.remove(notifier)
+
+    def device_add(self, opts: dict[str, object], from_json: bool) -> DeviceState:
+        """device_add / -device (qdev_device_add_from_qdict); see qdev.py.
+
+        Raises:
+            QMPError: QEMU's texts; the machine is left as it was.
+        """
+        return qdev_device_add(self, opts, from_json)
+
+    def device_del(self, dev: DeviceState) -> None:
+        """device_del of a found device (qdev_unplug): the request only.
+
+        Raises:
+            QMPError: the device or the machine refuses the unplug.
+        """
+        qdev_unplug(self, dev)
 
     # -- configuration ---------------------------------------------------
 
@@ -294,21 +255,12 @@ class Machine:
         Raises:
             GenericError: unknown property, or a malformed or out-of-range value.
         """
-        pc = self.mc.family != "none"
         if name == "memory-backend":
             self.memory_backend_id = value
-        elif name in _MODELLED_BOOL and (pc or name in _GENERIC_BOOL):
-            self.properties[name] = qapi_bool_parse(name, value)
-            if name == "hmat" and self.numa is not None:
-                self.numa.hmat_enabled = bool(self.properties[name])
-        elif name in _PC_OTHER_BOOL and (pc or name in _GENERIC_BOOL):
-            self.properties[name] = qapi_bool_parse(name, value)
-        elif name in _PC_OTHER_STR and (pc or name in _GENERIC_STR):
-            _check_other_property(name, value)
-            self.properties[name] = value
-        else:
-            # qom/object.c object_property_find_err
-            raise GenericError(f"Property '{self.mc.qom_type}.{name}' not found")
+            return
+        set_machine_property(self.mc, self.properties, name, value)
+        if name == "hmat" and self.numa is not None:
+            self.numa.hmat_enabled = bool(self.properties[name])
 
     def set_memory(self, size: int | None, slots: int | None, maxmem: int | None) -> None:
         """-m / -machine memory.* (hw/core/machine.c machine_set_mem, 7.2).
@@ -358,13 +310,7 @@ class Machine:
         Raises:
             GenericError: QEMU's id, property and completion texts.
         """
-        obj = user_creatable_add_type(
-            qom_type, props, self._objects_root, self._backend_defaults(), self.host_numa_nodes
-        )
-        self._objects[obj.id] = obj
-        self._objects_table.add(obj.id)
-        if isinstance(obj, MemoryBackend):
-            self.ram_list.add(obj.id, obj.size)
+        self.user_objects.add(qom_type, props, self._backend_defaults(), self.host_numa_nodes)
 
     def object_del(self, ident: str) -> None:
         """object-del (qom/object_interfaces.c user_creatable_del).
@@ -372,36 +318,11 @@ class Machine:
         Raises:
             GenericError: ``object 'x' not found`` / ``... is in use, can not be deleted``.
         """
-        if ident not in self._objects_root():
-            raise GenericError(f"object '{ident}' not found")
-        obj = self._objects[ident]
-        if ident in self._mapped:
-            raise GenericError(f"object '{ident}' is in use, can not be deleted")
-        del self._objects[ident]
-        self._objects_table.discard(ident)
-        # A node that named the backend holds a reference: its RAM stays.
-        if isinstance(obj, MemoryBackend) and ident not in self._node_backends:
-            self.ram_list.remove(ident)
+        self.user_objects.delete(ident)
 
     def resolve_memory_backend(self, path: str) -> MemoryBackend | None:
-        """object_resolve_path_type(path, TYPE_MEMORY_BACKEND, &ambiguous).
-
-        An absolute path must name /objects/<id>; a partial path matches
-        backends whose canonical path ends with it (the empty path matches
-        all).  None when nothing or more than one backend matches.
-        """
-        parts = [part for part in path.split("/") if part]
-        matches = []
-        # Which backends match does not depend on QOM's iteration order.
-        backends = (o for o in self._objects.values() if isinstance(o, MemoryBackend))
-        for backend in backends:
-            canonical = [OBJECTS_ROOT.strip("/"), backend.id]
-            if path.startswith("/"):
-                if parts == canonical:
-                    matches.append(backend)
-            elif canonical[len(canonical) - len(parts) :] == parts and len(parts) <= 2:
-                matches.append(backend)
-        return matches[0] if len(matches) == 1 else None
+        """object_resolve_path_type(path, TYPE_MEMORY_BACKEND, &ambiguous)."""
+        return self.user_objects.resolve_memory_backend(path)
 
     def resolve_machine_memdev(self) -> None:
         """softmmu/vl.c qemu_resolve_machine_memdev (-machine memory-backend=).
@@ -427,13 +348,9 @@ class Machine:
             GenericError: QEMU's texts; QEMU's partial-state quirks apply.
         """
         self._require_unbuilt()
-        set_numa_options(self.numa, self.mc, self._slots, opts, self._resolve_node_memdev, reporter)
-
-    def _resolve_node_memdev(self, path: str) -> MemoryBackend | None:
-        backend = self.resolve_memory_backend(path)
-        if backend is not None:
-            self._node_backends[backend.id] = backend
-        return backend
+        set_numa_options(
+            self.numa, self.mc, self._slots, opts, self.user_objects.resolve_node_memdev, reporter
+        )
 
     # -- board init --------------------------------------------------------
 
@@ -445,13 +362,14 @@ class Machine:
 
         Raises:
             GenericError: any fatal configuration error (QEMU exits 1).
+            CliDeviceError: a -device failed (QEMU exits 1 too).
         """
         assert self.phase < Phase.MACHINE_INITIALIZED, "the machine is already built"
         self._check_machine_ram()
         if self.numa is not None:
             self._complete_numa(self.numa, reporter)
         if self.memdev is not None and not self._ram_mapped_by_numa():
-            self._consume_memdev(self.memdev)
+            self.user_objects.consume(self.memdev)
         if self.mc.family == "none" and self.cpu_type is not None:
             # hw/core/null-machine.c creates the -cpu CPU without an APIC id,
             # which x86_cpu_realizefn refuses.
@@ -464,7 +382,21 @@ class Machine:
             self.device_memory = pc_memory_init(
                 self.mc, self._mem, phys_bits=x86_cpu_phys_bits(model), amd_cpu=is_amd_model(model)
             )
+        self.phase = Phase.MACHINE_INITIALIZED
+        self._create_cli_devices()
         self.phase = Phase.MACHINE_READY
+
+    def _create_cli_devices(self) -> None:
+        """vl.c qemu_create_cli_devices: every -device, in the order given.
+
+        Raises:
+            CliDeviceError: a device failed, with the option's location.
+        """
+        for device in self.cli_devices:
+            try:
+                qdev_device_add(self, dict(device.opts), device.from_json)
+            except QMPError as e:
+                raise CliDeviceError(e, device.location) from e
 
     def _ram_mapped_by_numa(self) -> bool:
         numa = self.numa
@@ -482,7 +414,7 @@ class Machine:
         legacy = self.numa is None or self.numa.numa_uses_legacy_mem()
         if mc.default_ram_id is None or not self.ram_size or not legacy:
             return
-        if mc.default_ram_id in self._objects_root():
+        if mc.default_ram_id in self.user_objects.ids():
             raise GenericError(
                 f"object name '{mc.default_ram_id}' is reserved for the default RAM backend, "
                 "it can't be used for any other purposes. Change the object's 'id' to "
@@ -490,12 +422,7 @@ class Machine:
             )
         # create_default_memdev: a memory-backend-ram named after the RAM id.
         self.object_add(MEMORY_BACKEND_TYPES[0], {"id": mc.default_ram_id, "size": self.ram_size})
-        self.memdev = self._objects_backend(mc.default_ram_id)
-
-    def _objects_backend(self, ident: str) -> MemoryBackend:
-        obj = self._objects[ident]
-        assert isinstance(obj, MemoryBackend)
-        return obj
+        self.memdev = self.user_objects.backend(mc.default_ram_id)
 
     def _complete_numa(self, numa: NumaState, reporter: Reporter) -> None:
         numa_complete_configuration(
@@ -512,17 +439,11 @@ class Machine:
             # numa_init_memdev_container: map every node's backend in id order.
             for _, info in numa.present_nodes():
                 if info.memdev is not None:
-                    self._consume_memdev(self._node_backends[info.memdev])
+                    self.user_objects.consume(self.user_objects.node_backend(info.memdev))
         if numa.have_numa_distance:
             validate_numa_distance(numa)
             complete_init_numa_distance(numa)
         machine_numa_finish_cpu_init(numa, self._slots, reporter)
-
-    def _consume_memdev(self, backend: MemoryBackend) -> None:
-        """hw/core/machine.c machine_consume_memdev."""
-        if backend.id in self._mapped:
-            raise GenericError(f"memory backend {backend.id} can't be used multiple times.")
-        self._mapped.add(backend.id)
 
     def _x86_cpus_init(self, reporter: Reporter) -> None:
         """hw/i386/x86.c x86_cpus_init: plug smp.cpus CPUs, numbered as QOM does.
@@ -551,10 +472,12 @@ class Machine:
             )
         acpi = AcpiCpuHotplug() if self.has_acpi_device else None
         self.cpus = X86Cpus(self._smp, self.cpu_type, self._slots, acpi)
+        dc = self.qdev.registry.lookup(self.cpu_type)
+        assert dc is not None, f"{self.cpu_type} is not registered"
         for index in range(self._smp.cpus):
-            # x86_cpu_new: a CPU with the slot's APIC id, through pre_plug.
-            placement = self.cpus.pre_plug(
-                self.cpu_type, X86CPUProps(apic_id=self._slots[index].arch_id)
-            )
+            # x86_cpu_new: a CPU with the slot's APIC id, realized through pre_plug.
+            cpu = qdev_new(dc, hotplugged=False)
             device = index if index == 0 else index + _VAPIC_DEVICES
-            self.cpus.plug(placement, f"{UNATTACHED}/device[{device}]", hotplugged=False)
+            cpu.qom_path = f"{UNATTACHED}/device[{device}]"
+            cpu.props["apic-id"] = self._slots[index].arch_id
+            qdev_realize(self, cpu)

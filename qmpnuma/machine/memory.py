@@ -238,8 +238,14 @@ class RAMList:
             notifier.ram_block_added(block.host, block.used_length, block.max_length)
 
     def ram_block_notifier_remove(self, notifier: RAMBlockNotifier) -> None:
-        """Unregister ``notifier``; 7.2 does not replay removals (master does)."""
+        """Unregister ``notifier`` and tell it every existing block is removed.
+
+        hw/core/numa.c ram_block_notifier_remove (7.2) walks the blocks with
+        ram_block_notify_remove_single, in list order, as adding replays them.
+        """
         self.notifiers.remove(notifier)
+        for block in self.blocks:
+            notifier.ram_block_removed(block.host, block.used_length, block.max_length)
 
     def add(self, idstr: str, size: int) -> RAMBlock:
         """Map a new block (ram_block_add) and tell every notifier."""

@@ -7,7 +7,7 @@ I/O (the server) drains the outbox, stamps and delivers it.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,13 +43,17 @@ class VM:
     runstate: RunState = RunState.PRELAUNCH
     #: Set by ``quit``; the server exits once the reply is out.
     shutdown_requested: bool = False
-    events: list[Event] = field(default_factory=list)
+
+    @property
+    def events(self) -> list[Event]:
+        """Raised and not drained yet: the machine's outbox, shared by both."""
+        return self.machine.events
 
     def emit(self, name: str, data: dict[str, object] | None = None) -> None:
-        self.events.append((name, data))
+        self.machine.emit(name, data)
 
     def drain_events(self) -> list[Event]:
-        events, self.events = self.events, []
+        events, self.machine.events = self.machine.events, []
         return events
 
     @property

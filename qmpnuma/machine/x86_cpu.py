@@ -16,16 +16,22 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.acpi_cpu_hotplug import AcpiCpuHotplug
+from qmpnuma.machine.cpu_models import X86_CPU_MODELS, X86_CPU_TYPE_SUFFIX
 from qmpnuma.machine.numa import CPU_UNSET_NUMA_NODE_ID, numa_cpu_pre_plug
+from qmpnuma.machine.qdev import DeviceClass, DeviceKind, DeviceState, PropertyInfo, PropType
 from qmpnuma.machine.topology import (
     CpuSlot,
     SmpConfig,
     x86_apicid_from_topo_ids,
     x86_topo_ids_from_apicid,
 )
+
+if TYPE_CHECKING:
+    from qmpnuma.machine.machine import Machine
 
 __all__ = [
     "UNASSIGNED_APIC_ID",
@@ -34,6 +40,10 @@ __all__ = [
     "X86CPU",
     "CpuPlacement",
     "X86Cpus",
+    "X86CPUKind",
+    "X86_CPU_PROPERTIES",
+    "X86_CPU_QOM_ORDER",
+    "X86_CPU_TYPES",
 ]
 
 #: target/i386/cpu.h: apic-id's default, "set it from the topology ids".
@@ -234,3 +244,99 @@ class X86Cpus:
         slot = self._slots[cpu.cpu_index]
         self._slots[cpu.cpu_index] = replace(slot, qom_path=None)
         self._cpus.remove(cpu)
+
+
+# -- the CPU device types (-device / device_add) ------------------------------
+
+#: target/i386/cpu.c x86_cpu_properties: the ones plugging reads.  The CPUID
+#: feature flags and the other tunables are not modelled.
+X86_CPU_PROPERTIES = (
+    PropertyInfo("node-id", PropType.INT32, CPU_UNSET_NUMA_NODE_ID),
+    PropertyInfo("die-id", PropType.INT32, UNSET_ID),
+    PropertyInfo("apic-id", PropType.UINT32, UNASSIGNED_APIC_ID),
+    PropertyInfo("thread-id", PropType.INT32, UNSET_ID),
+    PropertyInfo("socket-id", PropType.INT32, UNSET_ID),
+    PropertyInfo("core-id", PropType.INT32, UNSET_ID),
+)
+#: qom-list order on QEMU 7.2, restricted to the modelled properties.
+X86_CPU_QOM_ORDER = (
+    "type", "parent_bus", "realized", "hotplugged", "hotpluggable",
+    "node-id", "die-id", "apic-id", "thread-id", "socket-id", "core-id",
+)  # fmt: skip
+#: target/i386/cpu.c x86_cpu_realizefn: a CPU no board gave an APIC id.
+_NO_APIC_ID = "apic-id property was not initialized properly"
+
+
+def _requested(dev: DeviceState) -> X86CPUProps:
+    props = dev.props
+
+    def value(name: str) -> int:
+        number = props[name]
+        assert isinstance(number, int)
+        return number
+
+    return X86CPUProps(
+        value("socket-id"), value("die-id"), value("core-id"), value("thread-id"),
+        value("node-id"), value("apic-id"),
+    )  # fmt: skip
+
+
+def _board_cpus(machine: Machine) -> X86Cpus:
+    assert machine.cpus is not None, "only a board with CPU slots plugs CPUs"
+    return machine.cpus
+
+
+def _plugged(dev: DeviceState) -> X86CPU:
+    cpu = dev.state["cpu"]
+    assert isinstance(cpu, X86CPU)
+    return cpu
+
+
+class X86CPUKind(DeviceKind):
+    """The hooks of every ``*-x86_64-cpu`` type: the pc machine's CPU callbacks."""
+
+    def has_hotplug_handler(self, machine: Machine) -> bool:
+        # pc_get_hotplug_handler claims TYPE_CPU; ``none`` has no handler.
+        return machine.cpus is not None
+
+    def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
+        placement = _board_cpus(machine).pre_plug(dev.dc.name, _requested(dev))
+        dev.state["placement"] = placement
+        # x86_cpu_pre_plug and numa_cpu_pre_plug write the resolved ids back.
+        resolved = placement.props
+        dev.props.update({
+            "node-id": resolved.node_id, "die-id": resolved.die_id, "apic-id": resolved.apic_id,
+            "thread-id": resolved.thread_id, "socket-id": resolved.socket_id,
+            "core-id": resolved.core_id,
+        })  # fmt: skip
+
+    def realize(self, machine: Machine, dev: DeviceState) -> None:
+        if dev.props["apic-id"] == UNASSIGNED_APIC_ID:
+            raise GenericError(_NO_APIC_ID)
+        if machine.cpus is None:
+            # QEMU realizes such a CPU outside any slot (and aborts on its
+            # device_del); a board without CPU slots is not modelled.
+            raise GenericError(f"{dev.dc.name} needs a board with CPU slots (not modelled)")
+
+    def plug(self, machine: Machine, dev: DeviceState) -> None:
+        placement = dev.state["placement"]
+        assert isinstance(placement, CpuPlacement)
+        dev.state["cpu"] = _board_cpus(machine).plug(placement, dev.qom_path, dev.hotplugged)
+
+    def unplug_request(self, machine: Machine, dev: DeviceState) -> None:
+        _board_cpus(machine).unplug_request(_plugged(dev))
+
+    def unplug(self, machine: Machine, dev: DeviceState) -> None:
+        _board_cpus(machine).unplug(_plugged(dev))
+
+
+_KIND = X86CPUKind()
+#: Every CPU type qemu-system-x86_64 7.2 has, with the abstract ones above them.
+X86_CPU_TYPES = (
+    DeviceClass("cpu", abstract=True),
+    DeviceClass("x86_64-cpu", abstract=True),
+    *(
+        DeviceClass(model + X86_CPU_TYPE_SUFFIX, _KIND, X86_CPU_PROPERTIES, X86_CPU_QOM_ORDER)
+        for model in sorted(X86_CPU_MODELS)
+    ),
+)

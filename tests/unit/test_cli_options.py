@@ -17,7 +17,7 @@ def test_spellings_and_arguments() -> None:
     ("argv", "location", "desc"),
     [
         (["-bogus"], "-bogus", "invalid option"),
-        (["-device", "pc-dimm"], "-device", "invalid option"),
+        (["-drive", "file=x"], "-drive", "invalid option"),
         (["-"], "-", "invalid option"),
         (["-m"], "-m", "requires an argument"),
         (["--m"], "--m", "requires an argument"),

@@ -196,9 +196,11 @@ def test_ram_blocks_follow_backends() -> None:
     m.create(CollectingReporter())
     m.object_del("m0")
     assert recorder.calls == [("added", 2 * MiB), ("added", GiB), ("removed", 2 * MiB)]
+    # 7.2's ram_block_notifier_remove reports the remaining blocks removed
+    # (hw/core/numa.c); later changes are not heard.
     m.ram_block_notifier_remove(recorder)
     m.object_add("memory-backend-ram", {"id": "m1", "size": MiB})
-    assert len(recorder.calls) == 3
+    assert recorder.calls[3:] == [("removed", GiB)]
 
 
 def test_failed_object_add_changes_nothing() -> None:
