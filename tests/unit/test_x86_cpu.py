@@ -10,10 +10,11 @@ import io
 
 import pytest
 
-from qmpnuma.cli.driver import CliReporter, configure
+from qmpnuma.cli.driver import CliError, CliReporter, configure
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.numa import numa_cpu_pre_plug
+from qmpnuma.machine.qdev import qdev_unplug_complete
 from qmpnuma.machine.topology import SmpConfig, x86_apicid_from_topo_ids, x86_topo_ids_from_apicid
 from qmpnuma.machine.x86_cpu import CpuPlacement, X86CPUProps, X86Cpus
 from qmpnuma.profile import QEMU_7_2
@@ -200,3 +201,71 @@ def test_modern_unplug_is_request_then_completion() -> None:
     again = cpus.plug(cpus.pre_plug(CPU, ids(1, core=0, thread=0)), "/machine/peripheral/c", True)
     # A replugged CPU keeps its slot's cpu-index and goes to the end of the list.
     assert again.cpu_index == 1 and [c.cpu_index for c in cpus.cpus] == [0, 2, 1]
+
+
+# -- through the device layer (device_add / -device / device_del) -----------
+
+
+def test_boot_cpus_are_board_devices() -> None:
+    machine = build("-smp", "2,maxcpus=3,sockets=3")
+    paths = [(dev.qom_path, dev.dc.name, dev.hotplugged) for dev in machine.qdev.devices]
+    assert paths == [
+        ("/machine/unattached/device[0]", CPU, False),
+        ("/machine/unattached/device[2]", CPU, False),
+    ]
+    # They are in no peripheral container, but device_del finds them by path.
+    assert list(machine.qdev.peripheral) == list(machine.qdev.peripheral_anon) == []
+    boot = machine.qdev.find_device_state("/machine/unattached/device[0]")
+    assert boot is not None and boot.props["socket-id"] == 0
+    with pytest.raises(GenericError, match="^Boot CPU is unpluggable$"):
+        machine.device_del(boot)
+
+
+def test_device_add_writes_the_resolved_ids_back() -> None:
+    machine = build(*TWO_NODES, "-smp", "1,maxcpus=4,sockets=2,cores=2")
+    dev = machine.device_add({"driver": CPU, "id": "c", "apic-id": "3"}, from_json=False)
+    assert dev.qom_path == "/machine/peripheral/c" and dev.hotplugged
+    assert {k: dev.props[k] for k in ("socket-id", "die-id", "core-id", "thread-id")} == {
+        "socket-id": 1, "die-id": 0, "core-id": 1, "thread-id": 0,
+    }  # fmt: skip
+    assert dev.props["node-id"] == 1
+    assert [slot.index for slot in machine.present_cpus] == [0, 3]
+
+
+def test_refused_device_add_keeps_only_the_anonymous_count() -> None:
+    machine = build("-smp", "1,maxcpus=2,sockets=2")
+    cpus = machine.cpus
+    assert cpus is not None
+    before = state(cpus)
+    with pytest.raises(GenericError, match="^CPU thread-id is not set$"):
+        machine.device_add({"driver": CPU, "socket-id": "1", "core-id": "0"}, from_json=False)
+    assert state(cpus) == before and len(machine.qdev.devices) == 1
+    # QEMU named the refused device device[0] before refusing it.
+    dev = machine.device_add({"driver": CPU, "apic-id": "1"}, from_json=False)
+    assert dev.qom_path == "/machine/peripheral-anon/device[1]"
+
+
+def test_cpu_on_a_board_without_slots() -> None:
+    machine = build("-machine", "none")
+    with pytest.raises(GenericError, match="can not be hotplugged on this machine"):
+        machine.device_add({"driver": CPU}, from_json=False)
+    with pytest.raises(CliError) as info:
+        build("-machine", "none", "-device", CPU)
+    assert info.value.lines == [
+        f"qmpnuma: -device {CPU}: apic-id property was not initialized properly"
+    ]
+
+
+def test_modern_unplug_completes_through_the_device_layer() -> None:
+    machine = build("-smp", "1,maxcpus=3,sockets=3")
+    cpus = machine.cpus
+    assert cpus is not None and cpus.acpi is not None
+    dev = machine.device_add({"driver": CPU, "id": "v", "apic-id": "2"}, from_json=False)
+    cpus.acpi.switch_to_modern()
+    machine.device_del(dev)
+    assert machine.events == [] and machine.possible_cpus[2].qom_path == "/machine/peripheral/v"
+    qdev_unplug_complete(machine, dev)
+    assert machine.events == [("DEVICE_DELETED", {"device": "v", "path": "/machine/peripheral/v"})]
+    assert machine.possible_cpus[2].qom_path is None and list(machine.qdev.peripheral) == []
+    again = machine.device_add({"driver": CPU, "id": "v", "apic-id": "2"}, from_json=False)
+    assert again.props["socket-id"] == 2
