@@ -12,6 +12,7 @@ from qmpnuma.machine.pci_devices import PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI
 from qmpnuma.machine.qdev import DeviceClass, DeviceRegistry
 from qmpnuma.machine.virtio_mem import VIRTIO_MEM_PCI
 from qmpnuma.machine.virtio_pmem import VIRTIO_PMEM_PCI
+from qmpnuma.machine.x86_cpu import X86_CPU_TYPES
 
 __all__ = ["DEVICE_TYPES"]
 
@@ -19,5 +20,6 @@ __all__ = ["DEVICE_TYPES"]
 _DEVICE = DeviceClass("device", abstract=True)
 
 DEVICE_TYPES = DeviceRegistry.of(
-    [_DEVICE, PC_DIMM, NVDIMM, VIRTIO_MEM_PCI, VIRTIO_PMEM_PCI, PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI]
-)
+    [_DEVICE, *X86_CPU_TYPES, PC_DIMM, NVDIMM, VIRTIO_MEM_PCI, VIRTIO_PMEM_PCI,
+     PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI]
+)  # fmt: skip

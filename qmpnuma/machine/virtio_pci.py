@@ -337,9 +337,9 @@ class VirtioMDPCIKind(MemoryDeviceKind):
         dev.props["addr"] = bus.check_register(
             _pci_function(dev), None if devfn == -1 else devfn, dev.hotplugged
         )
-        self.realize(machine, dev, self.region(machine, dev))
+        self.realize_vdev(machine, dev, self.region(machine, dev))
 
-    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+    def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         """The virtio device's realize checks; records its state (and warnings) on ``dev``."""
         raise NotImplementedError
 

@@ -137,7 +137,7 @@ class VirtioPMEMPCIKind(VirtioMDPCIKind):
     def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
         return virtio_pmem_get_min_alignment(VirtioPMEM(), self.region(machine, dev))
 
-    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+    def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         memaddr = dev.props["memaddr"]
         assert isinstance(memaddr, int)
         config = VirtioPMEM(memdev=backend.id, memaddr=memaddr)
