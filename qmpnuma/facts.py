@@ -20,9 +20,29 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["QemuFacts", "qemu_facts"]
+__all__ = ["QemuFacts", "CpuProperty", "qemu_facts"]
 
 _DATA = "qemu72.json"
+
+
+@dataclass(frozen=True)
+class CpuProperty:
+    """One property of a recorded boot CPU, with what qom-get answered."""
+
+    name: str
+    qom_type: str
+    value: object
+    #: qom-get's error text; both None for children and links (not read).
+    error: str | None
+    read: bool
+
+
+def _cpu_property(name: str, qom_type: str, reply: dict[str, Any] | None) -> CpuProperty:
+    if reply is None:
+        return CpuProperty(name, qom_type, None, None, read=False)
+    if "error" in reply:
+        return CpuProperty(name, qom_type, None, reply["error"]["desc"], read=True)
+    return CpuProperty(name, qom_type, reply["return"], None, read=True)
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,8 @@ class QemuFacts:
     qom_properties: Mapping[str, Any]
     #: (arguments, reply) pairs of query-cpu-model-expansion.
     cpu_model_expansions: tuple[tuple[Any, Any], ...]
+    #: CPU model -> its boot CPU's qom-list, in order.
+    cpu_properties: Mapping[str, tuple[CpuProperty, ...]]
 
     def parent(self, type_name: str) -> str | None:
         return self._parents.get(type_name)
@@ -90,4 +112,8 @@ def qemu_facts() -> QemuFacts:
         cpu_model_expansions=tuple(
             (e["arguments"], e["reply"]) for e in data["cpu-model-expansions"]
         ),
+        cpu_properties=MappingProxyType({
+            model: tuple(_cpu_property(*prop) for prop in props)
+            for model, props in data["cpu-properties"].items()
+        }),
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
+from qmpnuma.facts import CpuProperty, qemu_facts
 from qmpnuma.machine.acpi_cpu_hotplug import AcpiCpuHotplug
 from qmpnuma.machine.cpu_models import X86_CPU_MODELS, X86_CPU_TYPE_SUFFIX
 from qmpnuma.machine.numa import CPU_UNSET_NUMA_NODE_ID, numa_cpu_pre_plug
@@ -328,6 +329,35 @@ class X86CPUKind(DeviceKind):
 
     def unplug(self, machine: Machine, dev: DeviceState) -> None:
         _board_cpus(machine).unplug(_plugged(dev))
+
+    def qom_list(self, machine: Machine, dev: DeviceState) -> tuple[tuple[str, str], ...]:
+        recorded = _recorded_properties(dev)
+        if recorded is None:
+            return super().qom_list(machine, dev)
+        return tuple((p.name, p.qom_type) for p in recorded if p.name != "type")
+
+    def get_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
+        """The modelled topology properties, else the recorded CPUID and tunables."""
+        if name in dev.props:
+            return dev.props[name]
+        recorded = _recorded_properties(dev) or ()
+        prop = next((p for p in recorded if p.name == name), None)
+        if prop is None or not prop.read:
+            raise GenericError(f"qmpnuma does not model the CPU's '{name}' property")
+        if prop.error is not None:
+            raise GenericError(prop.error)
+        return prop.value
+
+
+def _recorded_properties(dev: DeviceState) -> tuple[CpuProperty, ...] | None:
+    """QEMU 7.2's boot CPU of this model, as scripts/record-qemu-facts saw it.
+
+    libvirt reads every feature flag of the boot CPU at domain start (about
+    400 qom-gets); the values are those of the model under TCG, which
+    ``-cpu`` feature flags would change (they are not modelled).
+    """
+    model = dev.dc.name.removesuffix(X86_CPU_TYPE_SUFFIX)
+    return qemu_facts().cpu_properties.get(model)
 
 
 _KIND = X86CPUKind()

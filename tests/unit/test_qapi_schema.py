@@ -39,6 +39,8 @@ QEMU_PRECONFIG_COMMANDS = {
     "qom-list-properties",
     "query-iothreads",
     "query-command-line-options",
+    "query-block",
+    "query-named-block-nodes",
 }
 QEMU_NOT_PRECONFIG_COMMANDS = {
     "stop",
