@@ -26,6 +26,7 @@ from qmpnuma.profile import DEFAULT_PROFILE
 from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_schema
 from qmpnuma.server import MachineServer, MonitorEndpoint
+from qmpnuma.vcpu_threads import VcpuThreads
 
 __all__ = ["main"]
 
@@ -74,7 +75,7 @@ def _refuse_hmp_monitors(config: LaunchConfig, reporter: CliReporter) -> None:
                 ))
 
 
-def _new_vm(config: LaunchConfig, sockets: ChardevSockets) -> VM:
+def _new_vm(config: LaunchConfig, sockets: ChardevSockets, threads: VcpuThreads) -> VM:
     vm = VM(config.machine, autostart=not config.start_paused, name=config.name)
     vm.chardevs = [
         Chardev(
@@ -83,6 +84,9 @@ def _new_vm(config: LaunchConfig, sockets: ChardevSockets) -> VM:
         for m in config.monitors
     ]
     vm.chardevs += [Chardev(label, name, socket=False) for label, name in config.char_backends]
+    vm.vcpu_threads = threads
+    # QEMU's vCPU threads exist from board init on.
+    threads.thread_ids([slot.index for slot in config.machine.present_cpus])
     if config.machine.phase is Phase.MACHINE_READY and vm.autostart:
         # No monitor is connected yet, so nobody hears this RESUME (as in QEMU).
         vm.runstate = RunState.RUNNING
@@ -96,15 +100,20 @@ async def _run(
     default: bool,
     ready_fd: int | None,
 ) -> int:
-    server = MachineServer(_new_vm(config, sockets), Dispatcher(load_schema()), DEFAULT_PROFILE)
+    threads = VcpuThreads()
+    vm = _new_vm(config, sockets, threads)
+    server = MachineServer(vm, Dispatcher(load_schema()), DEFAULT_PROFILE)
     endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
-    async with trio.open_nursery() as nursery:
-        await nursery.start(_serve, server, endpoints, reporter)
-        if default:
-            where = ", ".join(_address(monitor.chardev) for monitor in config.monitors)
-            print(f"{reporter.prog}: default machine ready; QMP on {where}", flush=True)
-        if ready_fd is not None:
-            _detach(ready_fd)
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(_serve, server, endpoints, reporter)
+            if default:
+                where = ", ".join(_address(monitor.chardev) for monitor in config.monitors)
+                print(f"{reporter.prog}: default machine ready; QMP on {where}", flush=True)
+            if ready_fd is not None:
+                _detach(ready_fd)
+    finally:
+        threads.close()
     return server.exit_status
 
 

@@ -7,13 +7,14 @@ I/O (the server) drains the outbox, stamps and delivers it.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
 
-__all__ = ["RunState", "VM", "Event", "Chardev"]
+__all__ = ["RunState", "VM", "Event", "Chardev", "VcpuThreadIds"]
 
 
 class RunState(enum.Enum):
@@ -57,6 +58,14 @@ class Chardev:
         return self.peer_address or self.address
 
 
+class VcpuThreadIds(Protocol):
+    """Where vCPU thread ids come from: the shell's threads, one per vCPU."""
+
+    def thread_ids(self, cpu_indexes: Sequence[int]) -> dict[int, int]:
+        """The host thread id of each present vCPU, by cpu-index."""
+        ...
+
+
 @dataclass
 class VM:
     machine: Machine
@@ -73,6 +82,8 @@ class VM:
     migration_capabilities: frozenset[str] = frozenset()
     #: Chardevs yanked by the last command; the server drops their peers.
     yanked: list[str] = field(default_factory=list)
+    #: The vCPU threads; None in-process, where the caller's thread stands in.
+    vcpu_threads: VcpuThreadIds | None = None
 
     @property
     def events(self) -> list[Event]:
