@@ -20,6 +20,7 @@ from qmpnuma.chardev import ChardevSockets
 from qmpnuma.cli.driver import DEFAULT_ARGV, CliError, CliReporter, LaunchConfig, configure
 from qmpnuma.cli.monitors import ChardevSpec, MonitorMode
 from qmpnuma.errors import GenericError
+from qmpnuma.machine.guest import GuestMode, ScriptedGuest
 from qmpnuma.machine.phase import Phase
 from qmpnuma.machine.runstate import VM, Chardev, RunState
 from qmpnuma.profile import DEFAULT_PROFILE
@@ -85,6 +86,8 @@ def _new_vm(config: LaunchConfig, sockets: ChardevSockets, threads: VcpuThreads)
     ]
     vm.chardevs += [Chardev(label, name, socket=False) for label, name in config.char_backends]
     vm.vcpu_threads = threads
+    if config.guest is GuestMode.SCRIPTED:
+        vm.guest = ScriptedGuest()
     # QEMU's vCPU threads exist from board init on.
     threads.thread_ids([slot.index for slot in config.machine.present_cpus])
     if config.machine.phase is Phase.MACHINE_READY and vm.autostart:

@@ -268,6 +268,7 @@ class MachineServer:
             return
         else:
             reply = client.session.reply(request, {} if result is None else result)
+        self.vm.run_guest()
         self._broadcast(self.vm.drain_events())
         if self._yank(self.vm.drain_yanked()) and client.cancel_scope.cancel_called:
             return  # QEMU writes the reply to a socket it has just shut down.

@@ -78,6 +78,7 @@ from qmpnuma.hashorder import first_unexpected, qdict_order
 from qmpnuma.machine.backends import USER_CREATABLE_TYPES
 from qmpnuma.machine.cpu_models import X86_CPU_MODELS
 from qmpnuma.machine.device_types import DEVICE_TYPES
+from qmpnuma.machine.guest import GuestMode
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
 from qmpnuma.machine.qdev import CliDeviceError, DeviceOpts
@@ -193,6 +194,8 @@ class LaunchConfig:
     #: Character devices that are not sockets, as (label, filename): the
     #: back ends of -serial and -parallel, and QEMU's default ones.
     char_backends: list[tuple[str, str]] = field(default_factory=list)
+    #: -qmpnuma-guest: whether a scripted guest answers hotplug requests.
+    guest: GuestMode = GuestMode.SILENT
 
 
 class CliError(Exception):
@@ -333,6 +336,7 @@ class _Vl:
         self.uuid: str | None = None
         self.pidfile: str | None = None
         self.flags: set[Opt] = set()
+        self.guest = GuestMode.SILENT
         #: -vga's card type, checked once the machine exists.
         self.vga: str | None = None
         #: -serial / -parallel: (kind, backend, location), in order.
@@ -373,6 +377,7 @@ class _Vl:
             Opt.serial: self._serial_port("serial"),
             Opt.parallel: self._serial_port("parallel"),
             Opt.audiodev: self._audiodev,
+            Opt.qmpnuma_guest: self._guest,
         }
 
     # -- the sequence --------------------------------------------------------
@@ -444,6 +449,7 @@ class _Vl:
             accel=accel,
             no_shutdown=Opt.no_shutdown in self.flags,
             char_backends=char_backends,
+            guest=self.guest,
         )
 
     # -- option-time handlers ------------------------------------------------
@@ -631,6 +637,14 @@ class _Vl:
             value = {}
             keyval_parse_into(value, option.arg, AUDIODEV_IMPLIED_KEY)
         audiodev_check(value)
+
+    def _guest(self, option: ParsedOption) -> None:
+        """-qmpnuma-guest silent|scripted (qmpnuma/machine/guest.py)."""
+        try:
+            self.guest = GuestMode(option.arg)
+        except ValueError as e:
+            modes = ", ".join(m.value for m in GuestMode)
+            raise GenericError(f"unknown guest mode '{option.arg}' (one of: {modes})") from e
 
     def _enable_kvm(self, option: ParsedOption) -> None:
         # softmmu/vl.c: -enable-kvm is -machine accel=kvm.

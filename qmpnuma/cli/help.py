@@ -71,6 +71,17 @@ def _newcomer(prog: str) -> str:
     )
 
 
+#: The options qmpnuma adds to QEMU's, in QEMU's help layout.
+_OWN_OPTIONS = (
+    "qmpnuma options:\n"
+    "-qmpnuma-guest silent|scripted\n"
+    "                how the emulated guest behaves (default: silent, a guest\n"
+    "                without drivers); 'scripted' grants unplug requests of DIMMs\n"
+    "                and CPUs and resizes virtio-mem devices, deterministically\n"
+    "\n"
+)
+
+
 def _option_name(line: str) -> str:
     """``-machine [type=]name...`` -> ``machine``; ``-h or -help`` -> ``h``."""
     word = line[1:].split(" ", 1)[0]
@@ -98,7 +109,7 @@ def usage_text(prog: str, profile: Profile, accepted: Callable[[str], bool]) -> 
         for title, lines in sections
         if lines
     )
-    return version_text(profile) + _newcomer(prog) + body
+    return version_text(profile) + _newcomer(prog) + body + _OWN_OPTIONS
 
 
 def _listing(topic: str, keep: Callable[[str], bool], header_lines: int) -> str:

@@ -96,6 +96,8 @@ class Opt(enum.Enum):
     h = "h"
     help = "help"
     version = "version"
+    #: qmpnuma's own: the emulated guest's behaviour (silent or scripted).
+    qmpnuma_guest = "qmpnuma-guest"
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ _TABLE: dict[str, QEMUOption] = {
         QEMUOption(Opt.h, False),
         QEMUOption(Opt.help, False),
         QEMUOption(Opt.version, False),
+        QEMUOption(Opt.qmpnuma_guest, True),
     )
 }
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from qmpnuma.machine.guest import ScriptedGuest
     from qmpnuma.machine.machine import Machine
 
 __all__ = ["RunState", "VM", "Event", "Chardev", "VcpuThreadIds"]
@@ -84,6 +85,8 @@ class VM:
     yanked: list[str] = field(default_factory=list)
     #: The vCPU threads; None in-process, where the caller's thread stands in.
     vcpu_threads: VcpuThreadIds | None = None
+    #: -qmpnuma-guest scripted: the guest that answers hotplug requests.
+    guest: ScriptedGuest | None = None
 
     @property
     def events(self) -> list[Event]:
@@ -92,6 +95,11 @@ class VM:
 
     def emit(self, name: str, data: dict[str, object] | None = None) -> None:
         self.machine.emit(name, data)
+
+    def run_guest(self) -> None:
+        """Let the scripted guest act (after each command); a silent one never does."""
+        if self.guest is not None:
+            self.guest.react(self.machine, self.running)
 
     def drain_yanked(self) -> list[str]:
         yanked, self.yanked = self.yanked, []
