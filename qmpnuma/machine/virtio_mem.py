@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.backends import HOST_PAGE_SIZE, MemoryBackend
 from qmpnuma.machine.memory import MiB
+from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
 from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
 
@@ -39,8 +40,7 @@ __all__ = [
     "VIRTIO_MEM_USABLE_EXTENT",
     "VirtioMEM",
     "default_block_size",
-    "set_block_size",
-    "virtio_mem_get_memory_region",
+    "check_block_size",
     "virtio_mem_get_min_alignment",
     "virtio_mem_realize",
     "set_requested_size",
@@ -48,7 +48,6 @@ __all__ = [
     "fill_device_info",
     "size_change_event",
     "qom_get",
-    "qom_set",
 ]
 
 TYPE_VIRTIO_MEM_PCI = "virtio-mem-pci"
@@ -113,41 +112,27 @@ def _has_shared_zeropage(backend: MemoryBackend) -> bool:
     return backend.qom_type == "memory-backend-ram" and not backend.share
 
 
-def set_block_size(dev: VirtioMEM, value: int, realized: bool) -> VirtioMEM:
-    """The ``block-size`` setter (virtio_mem_set_block_size).
+def check_block_size(value: int) -> None:
+    """The ``block-size`` setter's checks before realize (virtio_mem_set_block_size).
+
+    (After realize it refuses any value: "'block-size' cannot be changed".)
 
     Raises:
-        GenericError: after realize, below 1 MiB, or not a power of two.
+        GenericError: below 1 MiB, or not a power of two.
     """
-    if realized:
-        raise GenericError("'block-size' cannot be changed")
     if value < VIRTIO_MEM_MIN_BLOCK_SIZE:
         raise GenericError(
             f"'block-size' property has to be at least 0x{VIRTIO_MEM_MIN_BLOCK_SIZE:x}"
         )
     if value & (value - 1):
         raise GenericError("'block-size' property has to be a power of two")
-    return replace(dev, block_size=value)
-
-
-def virtio_mem_get_memory_region(
-    dev: VirtioMEM, backends: dict[str, MemoryBackend]
-) -> MemoryBackend:
-    """The region a memory device maps: its backend's.
-
-    Raises:
-        GenericError: ``'memdev' property must be set``.
-    """
-    if dev.memdev is None:
-        raise GenericError("'memdev' property must be set")
-    return backends[dev.memdev]
 
 
 def virtio_mem_get_min_alignment(dev: VirtioMEM, backend: MemoryBackend) -> int:
-    """The placement alignment: the block size, or the default it will get.
+    """memory_device_pre_plug's alignment for the device.
 
-    memory_device_pre_plug takes the larger of this and the region's own
-    alignment.
+    The larger of the block size (get_min_alignment: the one set, or the
+    default it will get) and the region's own alignment.
     """
     block = dev.block_size or default_block_size(backend)
     return max(block, backend.block_align)
@@ -224,18 +209,16 @@ def _resize_usable_region(dev: VirtioMEM, requested: int, can_shrink: bool) -> V
     return replace(dev, usable_region_size=new)
 
 
-def set_requested_size(dev: VirtioMEM, value: int, realized: bool) -> VirtioMEM:
-    """The ``requested-size`` setter (virtio_mem_set_requested_size).
+def set_requested_size(dev: VirtioMEM, value: int) -> VirtioMEM:
+    """The ``requested-size`` setter on a realized device (virtio_mem_set_requested_size).
 
-    Before realize the value is only stored (realize checks it); after,
-    it is checked and the usable region grows to cover it.  The guest is
-    notified of the new request either way, which a silent guest ignores.
+    The value is checked and the usable region grows to cover it; the
+    guest is notified of the request, which a silent guest ignores.  (Before
+    realize the value is only stored, and realize checks it.)
 
     Raises:
         GenericError: not a multiple of the block size, or beyond the backend.
     """
-    if not realized:
-        return replace(dev, requested_size=value)
     if value % dev.block_size:
         raise GenericError(
             f"'requested-size' has to be multiples of 'block-size' (0x{dev.block_size:x})"
@@ -291,18 +274,10 @@ def fill_device_info(dev: VirtioMEM, ident: str | None) -> dict[str, object]:
             "max-size": dev.region_size,
             "block-size": dev.block_size,
             "node": dev.node,
-            "memdev": f"/objects/{dev.memdev}",
+            "memdev": f"{OBJECTS_ROOT}/{dev.memdev}",
         }
     )
     return info
-
-
-def _visit_size(name: str, value: object) -> int:
-    """The QObject input visitor's size: any JSON integer, as a uint64."""
-    if isinstance(value, bool) or not isinstance(value, int) or not -(1 << 63) <= value < 1 << 64:
-        # qapi/qobject-input-visitor.c (QERR_INVALID_PARAMETER_VALUE)
-        raise GenericError(f"Parameter '{name}' expects uint64")
-    return value & ((1 << 64) - 1)
 
 
 def qom_get(dev: VirtioMEM, name: str) -> object:
@@ -313,31 +288,11 @@ def qom_get(dev: VirtioMEM, name: str) -> object:
     """
     values: dict[str, object] = {
         "memaddr": dev.memaddr, "node": dev.node, "prealloc": dev.prealloc,
-        "memdev": f"/objects/{dev.memdev}", "unplugged-inaccessible": dev.unplugged_inaccessible,
+        "memdev": f"{OBJECTS_ROOT}/{dev.memdev}",
+        "unplugged-inaccessible": dev.unplugged_inaccessible,
         "block-size": dev.block_size, "size": dev.size, "requested-size": dev.requested_size,
     }  # fmt: skip
     return values[name]
-
-
-def qom_set(dev: VirtioMEM, name: str, value: object) -> VirtioMEM:
-    """qom-set of a realized device's writable or self-checking properties.
-
-    ``requested-size`` changes; ``block-size`` and ``size`` refuse in their
-    own words.  The rest are qdev's (virtio_pci.refuse_qom_set).
-
-    Raises:
-        GenericError: the setter's refusal.
-        KeyError: a property whose refusal is qdev's.
-    """
-    if name == "requested-size":
-        return set_requested_size(dev, _visit_size(name, value), realized=True)
-    if name == "block-size":
-        # The setter refuses a realized device before it reads the value.
-        return set_block_size(dev, 0, realized=True)
-    if name == "size":
-        # qom/object.c object_property_set: a getter-only property
-        raise GenericError(f"Property '{TYPE_VIRTIO_MEM}.size' is not writable")
-    raise KeyError(name)
 
 
 # -- the device type ---------------------------------------------------------
@@ -345,7 +300,7 @@ def qom_set(dev: VirtioMEM, name: str, value: object) -> VirtioMEM:
 
 def _check_block_size(type_name: str, value: object) -> None:
     assert isinstance(value, int)
-    set_block_size(VirtioMEM(), value, realized=False)
+    check_block_size(value)
 
 
 #: virtio-mem-pci's properties: the proxy's, then virtio-mem's (aliases of
@@ -423,7 +378,8 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
 
     def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
         """qom-set requested-size: the request the guest is told about."""
-        dev.state["vmem"] = qom_set(self.vmem(dev), name, value)
+        assert name == "requested-size" and isinstance(value, int)
+        dev.state["vmem"] = set_requested_size(self.vmem(dev), value)
 
     def guest_resize(self, machine: Machine, dev: DeviceState) -> None:
         """A cooperative guest plugs or unplugs blocks up to the request.

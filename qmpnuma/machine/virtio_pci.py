@@ -1,16 +1,15 @@
 """virtio-mem-pci and virtio-pmem-pci as PCI devices and memory devices.
 
-The flow both kinds share is hw/i386/pc.c's pc_virtio_md_pci_pre_plug /
-plug / unplug_request: the memory-device pre-plug (address in the device
-memory region), then the proxy's realize (hw/pci/pci.c pci_qdev_realize:
-ROM size, PCI slot), then the virtio device's realize; and their QOM face:
-
-QEMU counterparts (7.2): hw/virtio/virtio-pci.c (virtio_pci_properties,
-virtio_pci_generic_properties, the memory regions virtio_pci_realize and
-virtio_pci_device_plugged create), hw/pci/pci.c (pci_props and the bus
-master regions), hw/virtio/virtio.c (virtio_properties) and
-qdev_alias_all_properties, which copies the virtio device's properties onto
-the proxy as aliases.
+QEMU counterparts (7.2): hw/i386/pc.c pc_virtio_md_pci_pre_plug / plug /
+unplug_request, the flow both kinds share: the memory-device pre-plug
+(address in the device-memory region), then the proxy's realize
+(hw/pci/pci.c pci_qdev_realize: ROM size, PCI slot), then the virtio
+device's realize.  Their QOM face: hw/virtio/virtio-pci.c
+(virtio_pci_properties, virtio_pci_generic_properties, the memory regions
+virtio_pci_realize and virtio_pci_device_plugged create), hw/pci/pci.c
+(pci_props and the bus master regions), hw/virtio/virtio.c
+(virtio_properties) and qdev_alias_all_properties, which copies the virtio
+device's properties onto the proxy as aliases.
 
 qom-list walks the object's own property table, then each class's from the
 leaf up, and prepends each property to its reply: the reply is that walk
@@ -24,7 +23,7 @@ observed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
 from qmpnuma.hashorder import GStrHashSet
@@ -47,19 +46,21 @@ __all__ = [
     "proxy_properties",
     "proxy_qom_properties",
     "proxy_qom_get",
-    "refuse_qom_set",
     "VIRTIO_DEVICE_PROPS",
     "MEMORY_REGION",
 ]
 
 MEMORY_REGION = "child<memory-region>"
 
-#: Class properties in qom-list order: object, device, pci-device,
-#: virtio-pci and the generic (non-transitional) virtio-*-pci class.
-_CLASS_PROPS: tuple[tuple[str, str], ...] = (
+#: Class properties in qom-list order: object and device (the generic
+#: layer's), then pci-device, virtio-pci and the generic (non-transitional)
+#: virtio-*-pci class.
+_DEVICE_CLASS_PROPS: tuple[tuple[str, str], ...] = (
     ("type", "string"),
     ("parent_bus", "link<bus>"), ("realized", "bool"), ("hotplugged", "bool"),
     ("hotpluggable", "bool"),
+)  # fmt: skip
+_PROXY_CLASS_PROPS: tuple[tuple[str, str], ...] = (
     ("failover_pair_id", "str"), ("romfile", "str"), ("addr", "int32"), ("romsize", "uint32"),
     ("x-pcie-lnksta-dllla", "bool"), ("rombar", "uint32"), ("x-pcie-extcap-init", "bool"),
     ("acpi-index", "uint32"), ("multifunction", "bool"), ("legacy-addr", "str"),
@@ -70,6 +71,7 @@ _CLASS_PROPS: tuple[tuple[str, str], ...] = (
     ("modern-pio-notify", "bool"), ("x-disable-pcie", "bool"),
     ("disable-legacy", "OnOffAuto"), ("disable-modern", "bool"),
 )  # fmt: skip
+_CLASS_PROPS = (*_DEVICE_CLASS_PROPS, *_PROXY_CLASS_PROPS)
 #: hw/virtio/virtio.c virtio_properties, aliased after the device's own.
 VIRTIO_DEVICE_PROPS: tuple[tuple[str, str], ...] = (
     ("indirect_desc", "bool"), ("event_idx", "bool"), ("notify_on_empty", "bool"),
@@ -81,17 +83,17 @@ VIRTIO_DEVICE_PROPS: tuple[tuple[str, str], ...] = (
 _MODERN_REGIONS = ("common", "isr", "device", "notify", "notify-pio")
 _BUS_MASTER = "bus master[0]"
 
-#: What qom-get answers for the properties every such proxy has, at their
-#: defaults (virtio_pci_force_virtio_1 turns legacy off).
+#: The defaults of the properties every such proxy has.
 _DEFAULTS: dict[str, object] = {
     "realized": True, "hotpluggable": True, "failover_pair_id": "", "romfile": "",
     "romsize": 0xFFFFFFFF, "x-pcie-lnksta-dllla": True, "rombar": 1,
-    "x-pcie-extcap-init": True, "acpi-index": 0, "migrate-extra": True, "ats": False,
+    "x-pcie-extcap-init": True, "acpi-index": 0, "multifunction": False,
+    "migrate-extra": True, "ats": False,
     "x-ignore-backend-features": False, "x-pcie-pm-init": True, "aer": False,
     "x-pcie-flr-init": True, "x-pcie-lnkctl-init": True, "x-ats-page-aligned": True,
     "page-per-vq": False, "x-pcie-deverr-init": True,
     "virtio-pci-bus-master-bug-migration": False, "modern-pio-notify": False,
-    "x-disable-pcie": False, "disable-legacy": "on", "disable-modern": False,
+    "x-disable-pcie": False, "disable-legacy": "auto", "disable-modern": False,
     "indirect_desc": True, "event_idx": True, "notify_on_empty": True, "any_layout": True,
     "iommu_platform": False, "packed": False, "queue_reset": True, "use-started": True,
     "use-disabled-flag": True, "x-disable-legacy-check": False,
@@ -103,26 +105,29 @@ def proxy_qom_get(
     path: str,
     types: Mapping[str, str],
     bus_path: str,
-    devfn: int,
-    multifunction: bool,
+    props: Mapping[str, object],
     hotplugged: bool,
 ) -> object:
     """qom-get of a proxy property that is not its virtio device's own.
 
-    A child property reads as the child's canonical path.
+    ``props`` are the device's property values.  A child property reads as
+    the child's canonical path; virtio_pci_force_virtio_1 has made the
+    device modern-only whatever was asked.
 
     Raises:
         KeyError: not a proxy property.
     """
     if types.get(name, "").startswith("child<"):
         return f"{path}/{name}"
-    values: dict[str, object] = {
-        "parent_bus": bus_path, "addr": devfn, "legacy-addr": devfn_str(devfn),
-        "multifunction": multifunction, "hotplugged": hotplugged,
+    devfn = props["addr"]
+    assert isinstance(devfn, int)
+    computed: dict[str, object] = {
+        "parent_bus": bus_path, "legacy-addr": devfn_str(devfn), "hotplugged": hotplugged,
+        "disable-legacy": "on", "disable-modern": False,
     }  # fmt: skip
-    if name in values:
-        return values[name]
-    return _DEFAULTS[name]
+    if name in computed:
+        return computed[name]
+    return props[name] if name in props else _DEFAULTS[name]
 
 
 def proxy_qom_properties(
@@ -155,49 +160,6 @@ def proxy_qom_properties(
     types = dict(instance)
     walked = [(name, types[name]) for name in table]
     return (*_CLASS_PROPS, *reversed(walked))
-
-
-#: Class properties without a setter (qom/object.c: "is not writable").
-_READ_ONLY = ("type", "parent_bus", "hotplugged", "hotpluggable", "legacy-addr")
-
-
-def refuse_qom_set(
-    name: str,
-    proxy_type: str,
-    vdev_type: str,
-    ident: str | None,
-    listed: tuple[tuple[str, str], ...],
-    own: tuple[tuple[str, str], ...],
-) -> NoReturn:
-    """qom-set of a realized proxy's property that neither kind lets change.
-
-    ``listed`` is the proxy's qom-list, ``own`` the virtio device's aliased
-    qdev properties.  A qdev property is fixed once realized; the aliased
-    ones are the virtio device's, which is anonymous.  (``realized`` is
-    the device layer's: setting it runs device_set_realized.)
-
-    Raises:
-        GenericError: always, with QEMU's text for the property.
-    """
-    types = dict(listed)
-    if name not in types:
-        raise GenericError(f"Property '{proxy_type}.{name}' not found")
-    if name == "memdev":
-        raise GenericError(
-            f"Attempt to set link property 'memdev' on device '(null)' (type '{vdev_type}')"
-            " after it was realized"
-        )
-    if name in dict(own) or name in dict(VIRTIO_DEVICE_PROPS):
-        raise GenericError(
-            f"Attempt to set property '{name}' on anonymous device (type '{vdev_type}')"
-            " after it was realized"
-        )
-    if name in _READ_ONLY or types[name].startswith("child<"):
-        raise GenericError(f"Property '{proxy_type}.{name}' is not writable")
-    device = "anonymous device" if ident is None else f"device '{ident}'"
-    raise GenericError(
-        f"Attempt to set property '{name}' on {device} (type '{proxy_type}') after it was realized"
-    )
 
 
 #: DeviceClass.bus_type of every PCI device (virtio proxies, piix3-usb-uhci...).
@@ -242,15 +204,13 @@ def proxy_properties(vdev_type: str) -> tuple[PropertyInfo, ...]:
     The virtio device's common properties are aliases of the anonymous
     ``virtio-backend`` child, whose type QEMU's errors name.
     """
-    values = _DEFAULTS
     generic = tuple(
-        PropertyInfo(name, _PROP_TYPES.get(qom, PropType.BOOL), values.get(name),
-                     qom_type=qom if qom in ("str", "OnOffAuto") else None)
-        for name, qom in _CLASS_PROPS[5:]
+        PropertyInfo(name, PropType(qom), _DEFAULTS[name])
+        for name, qom in _PROXY_CLASS_PROPS
         if name not in ("addr", "legacy-addr")
-    )  # fmt: skip
+    )
     aliases = tuple(
-        PropertyInfo(name, PropType.BOOL, values[name], alias_type=vdev_type)
+        PropertyInfo(name, PropType.BOOL, _DEFAULTS[name], alias_type=vdev_type)
         for name, _ in VIRTIO_DEVICE_PROPS
     )
     children = tuple(
@@ -266,11 +226,6 @@ def proxy_properties(vdev_type: str) -> tuple[PropertyInfo, ...]:
     )
 
 
-_PROP_TYPES = {"str": PropType.STR, "uint32": PropType.UINT32, "OnOffAuto": PropType.ON_OFF_AUTO}
-#: Before realize, disable-legacy is "auto"; virtio_pci_force_virtio_1 makes it "on".
-_UNREALIZED = {"disable-legacy": "auto"}
-
-
 def _children(vdev_type: str) -> list[tuple[str, str]]:
     return [
         ("virtio-backend", f"child<{vdev_type}>"),
@@ -280,6 +235,40 @@ def _children(vdev_type: str) -> list[tuple[str, str]]:
         ("virtio-pci[0]", MEMORY_REGION),
         *((f"virtio-pci-{r}-{vdev_type}[0]", MEMORY_REGION) for r in _MODERN_REGIONS),
     ]
+
+
+#: hw/acpi/pcihp.c ONBOARD_INDEX_MAX: systemd's limit for acpi-index.
+ONBOARD_INDEX_MAX = 16 * 1024 - 1
+
+
+def _has_acpi_pcihp(machine: Machine) -> bool:
+    """Whether the root bus has ACPI PCI hotplug as its hotplug handler.
+
+    PIIX4 PM gives pci.0 one unless acpi=off; ICH9 LPC gives pcie.0 one
+    until the first reset (so for -device only: q35 takes no hotplug).
+    """
+    family = machine.mc.family
+    return family == "q35" or (family == "i440fx" and machine.properties.get("acpi") != "off")
+
+
+def _acpi_pcihp_device_pre_plug(machine: Machine, dev: DeviceState) -> None:
+    """hw/acpi/pcihp.c acpi_pcihp_device_pre_plug_cb: a unique acpi-index.
+
+    The index is taken here, before the device's realize, and QEMU never
+    gives it back when the realize then fails: the one change a failed
+    device_add leaves behind.
+
+    Raises:
+        GenericError: the index is too large or already taken.
+    """
+    index = dev.props["acpi-index"]
+    assert isinstance(index, int)
+    if index > ONBOARD_INDEX_MAX:
+        raise GenericError(f"acpi-index should be less or equal to {ONBOARD_INDEX_MAX}")
+    if index:
+        if index in machine.pci_acpi_indexes:
+            raise GenericError(f"a PCI device with acpi-index = {index} already exist")
+        machine.pci_acpi_indexes.add(index)
 
 
 class VirtioMDPCIKind(MemoryDeviceKind):
@@ -327,8 +316,11 @@ class VirtioMDPCIKind(MemoryDeviceKind):
     def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
         """pc_virtio_md_pci_pre_plug, then pci_qdev_realize and the virtio realize."""
         memory_device_pre_plug(machine, dev, None)
+        if _has_acpi_pcihp(machine):
+            _acpi_pcihp_device_pre_plug(machine, dev)
         romsize = dev.props["romsize"]
-        if romsize != _ROMSIZE_UNSET and (not romsize or romsize & (romsize - 1)):  # type: ignore[operator]
+        assert isinstance(romsize, int)
+        if romsize != _ROMSIZE_UNSET and (not romsize or romsize & (romsize - 1)):
             raise GenericError(f"ROM size {romsize} is not a power of two")
         bus = pci_bus(machine)
         assert bus is not None
@@ -367,10 +359,8 @@ class VirtioMDPCIKind(MemoryDeviceKind):
         if name in dict(self.own_props) or name in dict(self.aliases):
             return self.own_property(machine, dev, name)
         types = dict(self.qom_list(machine, dev))
-        return proxy_qom_get(
-            name, dev.qom_path, types, self.parent_bus(machine, dev), _devfn(dev),
-            bool(dev.props["multifunction"]), dev.hotplugged,
-        )  # fmt: skip
+        bus = self.parent_bus(machine, dev)
+        return proxy_qom_get(name, dev.qom_path, types, bus, dev.props, dev.hotplugged)
 
     def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
         return dev.props[name]

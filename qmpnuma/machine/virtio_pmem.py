@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.backends import MemoryBackend
+from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
 from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
 
@@ -26,8 +27,6 @@ __all__ = [
     "TYPE_VIRTIO_PMEM",
     "QOM_OWN_PROPS",
     "VirtioPMEM",
-    "virtio_pmem_get_memory_region",
-    "virtio_pmem_get_min_alignment",
     "virtio_pmem_realize",
     "fill_device_info",
     "qom_get",
@@ -58,24 +57,6 @@ class VirtioPMEM:
     region_size: int = 0
 
 
-def virtio_pmem_get_memory_region(
-    dev: VirtioPMEM, backends: dict[str, MemoryBackend]
-) -> MemoryBackend:
-    """The region a memory device maps: its backend's.
-
-    Raises:
-        GenericError: ``'memdev' property must be set``.
-    """
-    if dev.memdev is None:
-        raise GenericError("'memdev' property must be set")
-    return backends[dev.memdev]
-
-
-def virtio_pmem_get_min_alignment(dev: VirtioPMEM, backend: MemoryBackend) -> int:
-    """No get_min_alignment hook: the region's own alignment decides."""
-    return backend.block_align
-
-
 def virtio_pmem_realize(dev: VirtioPMEM, backend: MemoryBackend, busy: bool) -> VirtioPMEM:
     """virtio_pmem_realize: the backend must not be mapped yet.
 
@@ -96,16 +77,16 @@ def qom_get(dev: VirtioPMEM, name: str) -> object:
     Raises:
         KeyError: not one of virtio-pmem's own properties.
     """
-    values: dict[str, object] = {"memaddr": dev.memaddr, "memdev": f"/objects/{dev.memdev}"}
+    memdev = f"{OBJECTS_ROOT}/{dev.memdev}"
+    values: dict[str, object] = {"memaddr": dev.memaddr, "memdev": memdev}
     return values[name]
 
 
 def fill_device_info(dev: VirtioPMEM, ident: str | None) -> dict[str, object]:
     """VirtioPMEMDeviceInfo in schema member order."""
     info: dict[str, object] = {} if ident is None else {"id": ident}
-    info.update(
-        {"memaddr": dev.memaddr, "size": dev.region_size, "memdev": f"/objects/{dev.memdev}"}
-    )
+    memdev = f"{OBJECTS_ROOT}/{dev.memdev}"
+    info.update({"memaddr": dev.memaddr, "size": dev.region_size, "memdev": memdev})
     return info
 
 
@@ -135,7 +116,8 @@ class VirtioPMEMPCIKind(VirtioMDPCIKind):
         return pmem
 
     def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
-        return virtio_pmem_get_min_alignment(VirtioPMEM(), self.region(machine, dev))
+        # No get_min_alignment hook: the region's own alignment decides.
+        return self.region(machine, dev).block_align
 
     def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         memaddr = dev.props["memaddr"]

@@ -299,6 +299,47 @@ SCENARIOS = [
          qmp("query-memory-devices")),
     ),
     Scenario(
+        "vmem-proxy-props",
+        (*HOTPLUG, *ram("m0", "1G")),
+        (
+            vmem(id="a", memdev="m0", ats="on", rombar=2, disable_legacy="off",
+                 disable_modern=True, x_pcie_pm_init=False, indirect_desc=False, prealloc=True),
+            *(qom_get("a", prop) for prop in (
+                "ats", "rombar", "disable-legacy", "disable-modern", "x-pcie-pm-init",
+                "indirect_desc", "prealloc", "multifunction")),
+        ),
+    ),
+    # A failed device_add keeps the acpi-index it took (hw/acpi/pcihp.c).
+    Scenario(
+        "vmem-acpi-index",
+        (*HOTPLUG, *ram("m0", "1G"), *ram("m1", "1G")),
+        (vmem(id="a", memdev="m0", acpi_index=16384),
+         vmem(id="a", memdev="m0", acpi_index=7, node=5),
+         vmem(id="a", memdev="m0", acpi_index=7),
+         vmem(id="b", memdev="m1", acpi_index=8, addr="1.0"),
+         vmem(id="b", memdev="m1", acpi_index=8),
+         vmem(id="b", memdev="m1", acpi_index=9),
+         qom_get("b", "acpi-index"),
+         qmp("query-memory-devices")),
+    ),
+    fails("acpi-index", *ram("m0", "1G"), *ram("m1", "1G"),
+          "-device", "virtio-mem-pci,id=a,memdev=m0,acpi-index=3",
+          "-device", "virtio-pmem-pci,id=b,memdev=m1,acpi-index=3"),
+    Scenario(
+        "vmem-cli-q35-acpi-index",
+        ("-machine", "q35,acpi=off", *HOTPLUG[1:], *ram("m0", "1G"), *ram("m1", "1G"),
+         "-device", "virtio-mem-pci,id=a,memdev=m0,acpi-index=3",
+         "-device", "virtio-pmem-pci,id=b,memdev=m1,acpi-index=3"),
+        negotiate=False,
+    ),
+    Scenario(
+        "vmem-pc-acpi-off-acpi-index",
+        ("-S", "-machine", "pc,acpi=off", *HOTPLUG[1:], *ram("m0", "1G"), *ram("m1", "1G"),
+         "-device", "virtio-mem-pci,id=a,memdev=m0,acpi-index=3",
+         "-device", "virtio-pmem-pci,id=b,memdev=m1,acpi-index=3"),
+        (qmp("query-memory-devices"),),
+    ),
+    Scenario(
         "vmem-cli-warning",
         (*HOTPLUG, "-object", "memory-backend-memfd,id=f0,size=64M",
          "-device", "virtio-mem-pci,id=a,memdev=f0,block-size=1M,unplugged-inaccessible=off"),

@@ -53,3 +53,39 @@ def test_libvirt_attaches_and_resizes_virtio_mem(tmp_path: Path) -> None:
         asyncio.run(go())
     finally:
         d.stop()
+
+
+def test_cold_plugged_virtio_pmem_and_mem_on_q35(tmp_path: Path) -> None:
+    d = start_daemon(tmp_path, "-S", "-nodefaults", "-machine", "q35",
+                     "-m", "1G,slots=2,maxmem=4G",
+                     "-object", "memory-backend-ram,id=n0,size=1G",
+                     "-numa", "node,nodeid=0,memdev=n0", "-numa", "node,nodeid=1",
+                     "-object", "memory-backend-ram,id=v0,size=1G",
+                     "-object", "memory-backend-ram,id=p0,size=512M",
+                     "-device", "virtio-mem-pci,id=vm0,memdev=v0,node=1,requested-size=64M",
+                     "-device", "virtio-pmem-pci,id=vp0,memdev=p0")
+
+    async def go() -> None:
+        qmp = QMPClient("e2e")
+        await qmp.connect(str(d.socket))
+        devices = await qmp.execute("query-memory-devices")
+        assert isinstance(devices, list)
+        assert [(x["type"], x["data"]["memaddr"]) for x in devices] == [
+            ("virtio-mem", 4 << 30), ("virtio-pmem", 5 << 30)]
+        numa = await qmp.execute("x-query-numa")
+        assert numa == {"human-readable-text": (
+            "2 nodes\nnode 0 cpus: 0\nnode 0 size: 1536 MB\nnode 0 plugged: 512 MB\n"
+            "node 1 cpus:\nnode 1 size: 0 MB\nnode 1 plugged: 0 MB\n")}
+        bus = await qmp.execute("qom-get", {"path": "/machine/peripheral/vm0",
+                                            "property": "parent_bus"})
+        assert bus == "/machine/q35/pcie.0"
+        with pytest.raises(ExecuteError) as e:
+            await qmp.execute("device_add", {"driver": "virtio-mem-pci", "id": "vm1",
+                                             "memdev": "v0"})
+        assert e.value.error.error.desc == "Bus 'pcie.0' does not support hotplugging"
+        await qmp.disconnect()
+
+    try:
+        asyncio.run(go())
+    finally:
+        d.stop()

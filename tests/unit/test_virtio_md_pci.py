@@ -160,3 +160,16 @@ def test_q35_takes_no_hotplug_on_its_root_complex() -> None:
     ram(m, "v0", GiB)
     with pytest.raises(QMPError, match="^Bus 'pcie.0' does not support hotplugging$"):
         add(m, id="vm0", memdev="v0")
+
+
+def test_a_failed_device_add_keeps_its_acpi_index() -> None:
+    # hw/acpi/pcihp.c acpi_pcihp_device_pre_plug_cb takes the index before
+    # the device's realize, which then fails; QEMU never returns it.
+    m = built()
+    ram(m, "v0", GiB)
+    with pytest.raises(QMPError, match="exceedsthe number of numa nodes"):
+        add(m, id="vm0", memdev="v0", acpi_index=7, node=5)
+    assert m.pci_acpi_indexes == {7}
+    with pytest.raises(QMPError, match="^a PCI device with acpi-index = 7 already exist$"):
+        add(m, id="vm0", memdev="v0", acpi_index=7)
+    add(m, id="vm0", memdev="v0", acpi_index=8)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from qmpnuma.errors import GenericError
 from qmpnuma.machine import virtio_mem, virtio_pmem
-from qmpnuma.machine.virtio_pci import proxy_qom_get, proxy_qom_properties, refuse_qom_set
+from qmpnuma.machine.virtio_pci import proxy_qom_get, proxy_qom_properties
 
 CLASSES = [
     "type", "parent_bus", "realized", "hotplugged", "hotpluggable", "failover_pair_id",
@@ -74,50 +73,19 @@ def test_types() -> None:
     assert (types["requested-size"], types["node"], types["addr"]) == ("size", "uint32", "int32")
 
 
-def refuse(name: str, ident: str | None = "vm0") -> str:
-    listed = proxy_qom_properties("virtio-mem", virtio_mem.QOM_OWN_PROPS,
-                                  virtio_mem.QOM_ALIASES, True)  # fmt: skip
-    with pytest.raises(GenericError) as e:
-        refuse_qom_set(name, "virtio-mem-pci", "virtio-mem", ident, listed,
-                       virtio_mem.QOM_OWN_PROPS)  # fmt: skip
-    return e.value.desc
-
-
-def test_qom_set_refusals_name_the_object_that_owns_the_property() -> None:
-    assert refuse("addr") == (
-        "Attempt to set property 'addr' on device 'vm0' (type 'virtio-mem-pci') after it was "
-        "realized"
-    )
-    assert refuse("ats", None) == (
-        "Attempt to set property 'ats' on anonymous device (type 'virtio-mem-pci') after it was "
-        "realized"
-    )
-    assert refuse("node") == (
-        "Attempt to set property 'node' on anonymous device (type 'virtio-mem') after it was "
-        "realized"
-    )
-    assert refuse("indirect_desc").startswith("Attempt to set property 'indirect_desc' on "
-                                              "anonymous device (type 'virtio-mem')")
-    assert refuse("memdev") == (
-        "Attempt to set link property 'memdev' on device '(null)' (type 'virtio-mem') after it "
-        "was realized"
-    )
-    assert refuse("virtio-backend") == "Property 'virtio-mem-pci.virtio-backend' is not writable"
-    assert refuse("legacy-addr") == "Property 'virtio-mem-pci.legacy-addr' is not writable"
-    assert refuse("nonexistent") == "Property 'virtio-mem-pci.nonexistent' not found"
-
-
 def test_qom_get_of_proxy_properties() -> None:
     listed = dict(proxy_qom_properties("virtio-pmem", virtio_pmem.QOM_OWN_PROPS, (), False))
     path = "/machine/peripheral/vp"
 
     def get(name: str) -> object:
-        return proxy_qom_get(name, path, listed, "/machine/q35/pcie.0", 0xF9, False, False)
+        props = {"addr": 0xF9, "ats": True, "disable-legacy": "off"}
+        return proxy_qom_get(name, path, listed, "/machine/q35/pcie.0", props, False)
 
     assert get("addr") == 249 and get("legacy-addr") == "1f.1"
     assert get("parent_bus") == "/machine/q35/pcie.0"
     assert get("virtio-backend") == "/machine/peripheral/vp/virtio-backend"
     assert get("bus master[0]") == "/machine/peripheral/vp/bus master[0]"
     assert (get("disable-legacy"), get("romsize"), get("hotplugged")) == ("on", 0xFFFFFFFF, False)
+    assert get("ats") is True
     with pytest.raises(KeyError):
         get("memaddr")

@@ -9,8 +9,6 @@ from qmpnuma.machine.backends import BackendDefaults, MemoryBackend, user_creata
 from qmpnuma.machine.virtio_pmem import (
     VirtioPMEM,
     fill_device_info,
-    virtio_pmem_get_memory_region,
-    virtio_pmem_get_min_alignment,
     virtio_pmem_realize,
 )
 
@@ -24,19 +22,6 @@ def backend(qom_type: str = "memory-backend-ram", size: int = 256 * MiB,
     obj = user_creatable_add_type(qom_type, args, lambda: (), BackendDefaults(), (0,))
     assert isinstance(obj, MemoryBackend)
     return obj
-
-
-def test_memdev_must_be_set_for_the_region() -> None:
-    with pytest.raises(GenericError, match="^'memdev' property must be set$"):
-        virtio_pmem_get_memory_region(VirtioPMEM(), {})
-
-
-def test_alignment_is_the_regions_own() -> None:
-    assert virtio_pmem_get_min_alignment(VirtioPMEM(), backend()) == 2 * MiB
-    memfd = backend("memory-backend-memfd", 3 * MiB)
-    assert virtio_pmem_get_min_alignment(VirtioPMEM(), memfd) == 4096
-    aligned = backend("memory-backend-file", mem_path="/tmp", align=8 * MiB)
-    assert virtio_pmem_get_min_alignment(VirtioPMEM(), aligned) == 8 * MiB
 
 
 def test_realize_refuses_a_busy_backend() -> None:
