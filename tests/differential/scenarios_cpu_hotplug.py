@@ -242,7 +242,12 @@ OTHER = [
              (device_add("x86_64-cpu"), device_add("cpu"), device_add("qemu64"),
               device_add("host-x86_64-cpu", socket_id=1, core_id=0, thread_id=0),
               device_add(CPU, id="x", socket_id=1, core_id=0, thread_id=0),
-              qmp("qom-get", {"path": "x", "property": "parent_bus"}))),
+              qmp("qom-get", {"path": "x", "property": "parent_bus"}),
+              # The ids are qdev properties: fixed once realized.
+              qmp("qom-set", {"path": "x", "property": "socket-id", "value": 0}),
+              qmp("qom-set", {"path": "/machine/unattached/device[0]", "property": "node-id",
+                              "value": 0}),
+              qmp("qom-set", {"path": "x", "property": "hotplugged", "value": False}))),
     Scenario("cpu-hotplug-property-errors", ("-S", "-smp", "1,maxcpus=2,sockets=2"),
              PROPERTY_ERRORS),
     Scenario("cpu-hotplug-acpi-off", ("-S", "-machine", "pc,acpi=off",
