@@ -24,7 +24,7 @@ import errno
 import math
 import re
 
-from qmpnuma.errors import GenericError, Reporter
+from qmpnuma.errors import Reporter, invalid_parameter_value
 
 __all__ = [
     "StrtoxError",
@@ -250,7 +250,7 @@ def qapi_bool_parse(name: str, value: str) -> bool:
     if value in _BOOL_FALSE:
         return False
     # qapi/qapi-util.c qapi_bool_parse (QERR_INVALID_PARAMETER_VALUE)
-    raise GenericError(f"Parameter '{name}' expects 'on' or 'off'")
+    raise invalid_parameter_value(name, "'on' or 'off'")
 
 
 def id_wellformed(id: str) -> bool:

@@ -24,6 +24,7 @@ __all__ = [
     "QERR_INVALID_PARAMETER_TYPE",
     "QERR_INVALID_PARAMETER_VALUE",
     "QERR_MISSING_PARAMETER",
+    "QERR_INVALID_PARAMETER",
     "invalid_parameter_type",
     "invalid_parameter_value",
     "missing_parameter",
@@ -68,6 +69,7 @@ class DeviceNotFound(QMPError):
 QERR_INVALID_PARAMETER_TYPE = "Invalid parameter type for '{name}', expected: {expected}"
 QERR_INVALID_PARAMETER_VALUE = "Parameter '{name}' expects {expected}"
 QERR_MISSING_PARAMETER = "Parameter '{name}' is missing"
+QERR_INVALID_PARAMETER = "Parameter '{name}' is unexpected"
 
 
 def invalid_parameter_type(name: str, expected: str) -> GenericError:

@@ -69,7 +69,13 @@ from qmpnuma.cli.qemu_opts import (
     qemu_opts_print_help,
 )
 from qmpnuma.cutils import StrtoxError, qemu_strtoi64, qemu_strtosz, qemu_strtosz_MiB
-from qmpnuma.errors import GenericError, QMPError
+from qmpnuma.errors import (
+    GenericError,
+    QMPError,
+    invalid_parameter_type,
+    invalid_parameter_value,
+    missing_parameter,
+)
 from qmpnuma.hashorder import first_unexpected, qdict_order
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
@@ -454,7 +460,7 @@ class _Vl:
             opts = self._parse_noisily(OBJECT_OPTS, option)
             if opts.get("qom-type") is None:
                 # softmmu/vl.c object_option_parse (QERR_MISSING_PARAMETER)
-                raise GenericError("Parameter 'qom-type' is missing")
+                raise missing_parameter("qom-type")
             props = self._visit(opts, "ObjectOptions")
         qom_type = props.pop("qom-type")
         assert isinstance(qom_type, str)
@@ -478,7 +484,7 @@ class _Vl:
             raise GenericError("JSON parse error, expecting value") from e
         if not isinstance(value, dict):
             # qapi/qobject-input-visitor.c (the top-level ObjectOptions)
-            raise GenericError("Invalid parameter type for 'null', expected: object")
+            raise invalid_parameter_type("null", "object")
         return value
 
     def _device(self, option: ParsedOption) -> None:
@@ -616,7 +622,7 @@ class _Vl:
     def _visit_struct(self, name: str, value: str | KeyvalDict, members: list[str]) -> KeyvalDict:
         if not isinstance(value, dict):
             # qapi/qobject-input-visitor.c qobject_input_start_struct
-            raise GenericError(f"Invalid parameter type for '{name}', expected: object")
+            raise invalid_parameter_type(name, "object")
         for member in members:
             if isinstance(value.get(member), dict):
                 # qapi/qobject-input-visitor.c qobject_input_get_keyval
@@ -641,7 +647,7 @@ class _Vl:
                     config[member] = qemu_strtoi64(text, 0)
                 except StrtoxError as e:
                     # qapi/qobject-input-visitor.c qobject_input_type_int64_keyval
-                    raise GenericError(f"Parameter 'smp.{member}' expects integer") from e
+                    raise invalid_parameter_value(f"smp.{member}", "integer") from e
         self._check_struct("smp", struct, members)
         return config
 
@@ -662,7 +668,7 @@ class _Vl:
             except StrtoxError as e:
                 expected = "size" if qapi_type == "size" else "integer"
                 # qapi/qobject-input-visitor.c qobject_input_type_{size,uint64}_keyval
-                raise GenericError(f"Parameter 'memory.{member}' expects {expected}") from e
+                raise invalid_parameter_value(f"memory.{member}", expected) from e
         self._check_struct("memory", struct, members)
         return typed.get("size"), typed.get("slots"), typed.get("max-size")
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from qmpnuma.cli.options import CHARDEV_OPTS, MON_OPTS
 from qmpnuma.cli.qemu_opts import OptsStore, QemuOpt, QemuOpts
 from qmpnuma.cutils import StrtoxError, qemu_strtoi64
-from qmpnuma.errors import GenericError
+from qmpnuma.errors import GenericError, missing_parameter
 
 __all__ = [
     "MonitorMode",
@@ -234,7 +234,7 @@ def mon_init(mon: QemuOpts, chardevs: dict[str, ChardevSpec]) -> MonitorSpec:
     label = mon.get("chardev")
     if label is None:
         # qapi/opts-visitor.c (mandatory member of MonitorOptions)
-        raise GenericError("Parameter 'chardev' is missing")
+        raise missing_parameter("chardev")
     chardev = chardevs.get(label)
     if chardev is None:
         # monitor/monitor.c monitor_init

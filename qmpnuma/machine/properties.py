@@ -14,7 +14,7 @@ from qmpnuma.cutils import (
     qemu_strtosz,
     qemu_strtou64,
 )
-from qmpnuma.errors import GenericError
+from qmpnuma.errors import GenericError, invalid_parameter_value
 from qmpnuma.machine.machine_types import MachineClass
 
 __all__ = ["DEFAULT_PROPERTIES", "set_machine_property", "MAX_RAM_BELOW_4G", "MAX_FW_SIZE"]
@@ -76,7 +76,7 @@ def _check_other_property(name: str, value: str) -> None:
     except StrtoxError as e:
         # qapi/qobject-input-visitor.c qobject_input_type_*_keyval
         expected = "size" if name in _OTHER_SIZES else "integer"
-        raise GenericError(f"Parameter '{name}' expects {expected}") from e
+        raise invalid_parameter_value(name, expected) from e
     if name in _OTHER_ENUMS and value not in _OTHER_ENUMS[name]:
         raise GenericError(f"Parameter '{name}' does not accept value '{value}'")
     if name == "max-ram-below-4g" and number > MAX_RAM_BELOW_4G:

@@ -32,7 +32,12 @@ from qmpnuma.cutils import (
     qemu_strtoi64_prefix,
     qemu_strtosz,
 )
-from qmpnuma.errors import GenericError, Reporter
+from qmpnuma.errors import (
+    QERR_INVALID_PARAMETER_VALUE,
+    QERR_MISSING_PARAMETER,
+    GenericError,
+    Reporter,
+)
 from qmpnuma.hashorder import ghash_first
 from qmpnuma.qapi.schema import (
     ArrayType,
@@ -50,8 +55,8 @@ __all__ = ["visit_opts", "OPTS_VISITOR_RANGE_MAX"]
 OPTS_VISITOR_RANGE_MAX = 65536
 
 # qapi/qmp/qerror.h, as used by qapi/opts-visitor.c and qapi-visit-core.c
-INVALID_PARAMETER_VALUE = "Parameter '{name}' expects {expected}"
-MISSING_PARAMETER = "Parameter '{name}' is missing"
+INVALID_PARAMETER_VALUE = QERR_INVALID_PARAMETER_VALUE
+MISSING_PARAMETER = QERR_MISSING_PARAMETER
 # qapi/opts-visitor.c opts_check_struct
 INVALID_PARAMETER = "Invalid parameter '{name}'"
 # qapi/qapi-visit-core.c input_type_enum

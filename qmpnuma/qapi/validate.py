@@ -35,6 +35,10 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator
 
+from qmpnuma.errors import QERR_INVALID_PARAMETER as _QERR_INVALID_PARAMETER
+from qmpnuma.errors import QERR_INVALID_PARAMETER_TYPE as _QERR_INVALID_PARAMETER_TYPE
+from qmpnuma.errors import QERR_INVALID_PARAMETER_VALUE as _QERR_INVALID_PARAMETER_VALUE
+from qmpnuma.errors import QERR_MISSING_PARAMETER as _QERR_MISSING_PARAMETER
 from qmpnuma.errors import GenericError
 from qmpnuma.hashorder import first_unexpected
 from qmpnuma.qapi.schema import (
@@ -72,12 +76,13 @@ _JSON_SCHEMA_TYPES: Mapping[str, str] = {
     "null": "null",
 }
 
-# qapi/qmp/qerror.h; {full} is the path (full_name()), {name} the member
-# name or 'null' inside a list, {value} the rejected value.
-QERR_INVALID_PARAMETER_TYPE = "Invalid parameter type for '{full}', expected: {expected}"
-QERR_INVALID_PARAMETER_VALUE = "Parameter '{name}' expects {expected}"
-QERR_MISSING_PARAMETER = "Parameter '{full}' is missing"
-QERR_INVALID_PARAMETER = "Parameter '{full}' is unexpected"
+# qapi/qmp/qerror.h (qmpnuma/errors.py) as message templates: {full} is the
+# path (full_name()), {name} the member name or 'null' inside a list,
+# {value} the rejected value.
+QERR_INVALID_PARAMETER_TYPE = _QERR_INVALID_PARAMETER_TYPE.replace("{name}", "{full}")
+QERR_INVALID_PARAMETER_VALUE = _QERR_INVALID_PARAMETER_VALUE
+QERR_MISSING_PARAMETER = _QERR_MISSING_PARAMETER.replace("{name}", "{full}")
+QERR_INVALID_PARAMETER = _QERR_INVALID_PARAMETER.replace("{name}", "{full}")
 # qapi/qapi-visit-core.c input_type_enum
 ENUM_VALUE_ERROR = "Parameter '{name}' does not accept value '{value}'"
 # qapi/qobject-input-visitor.c qobject_input_type_uint64 (and _size)
@@ -224,7 +229,9 @@ class _SchemaBuilder:
     def alternate(self, typ: AlternateType) -> dict[str, object]:
         # The generated visit_type_<Alternate>() names the value without
         # its path and the expected type by the alternate's name.
-        message = "Invalid parameter type for '{name}', expected: " + typ.name
+        message = QERR_INVALID_PARAMETER_TYPE.replace("{full}", "{name}").replace(
+            "{expected}", typ.name
+        )
         return {"anyOf": [self.ref(t) for _, t in typ.alternatives], _MESSAGES: {"anyOf": message}}
 
 

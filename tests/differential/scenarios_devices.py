@@ -544,6 +544,61 @@ def _cli_scenarios() -> list[Scenario]:
             (qmp("query-memory-devices"),),
         ),
         Scenario(
+            "device-cli-phys-bits-pc",
+            (
+                "-S",
+                "-m",
+                "1G,slots=4,maxmem=1000G",
+                "-object",
+                "memory-backend-ram,id=m0,size=1G",
+                "-device",
+                "pc-dimm,memdev=m0",
+            ),
+        ),
+        Scenario(
+            "device-cli-phys-bits-q35",
+            (
+                "-S",
+                "-machine",
+                "q35",
+                "-m",
+                "1G,slots=4,maxmem=980G",
+                "-object",
+                "memory-backend-ram,id=m0,size=1G",
+                "-device",
+                "pc-dimm,memdev=m0",
+            ),
+        ),
+        Scenario(
+            "device-cli-phys-bits-cpu-model",
+            (
+                "-S",
+                "-cpu",
+                "qemu32",
+                "-m",
+                "1G,slots=4,maxmem=2G",
+                "-object",
+                "memory-backend-ram,id=m0,size=1G",
+                "-device",
+                "pc-dimm,memdev=m0",
+            ),
+            (qmp("query-memory-devices"),),
+        ),
+        Scenario(
+            "device-cli-cold-unplug",
+            ("-S", "-machine", "pc,nvdimm=on", "-m", "1G,slots=4,maxmem=8G",
+             "-object", "memory-backend-ram,id=m0,size=1G",
+             "-object", "memory-backend-ram,id=m1,size=1G",
+             "-device", "pc-dimm,id=d,memdev=m0", "-device", "nvdimm,id=n,memdev=m1"),
+            (
+                qmp("device_del", {"id": "d"}),
+                qmp("device_del", {"id": "n"}),
+                dimm(memdev="m0", bus="isa.0"),
+                dimm(memdev="m0", bus="main-system-bus"),
+                *VIEWS,
+            ),
+        ),  # fmt: skip
+        Scenario(
             "device-cli-preconfig",
             (
                 "--preconfig",
