@@ -190,12 +190,24 @@ CLI_ERRORS = [
               "-device", f"{CPU},socket-id=1,core-id=0,thread-id=0,node-id=0"),
     cli_error("type", "-smp", "1,maxcpus=2,sockets=2",
               "-device", "max-x86_64-cpu,socket-id=1,core-id=0,thread-id=0"),
+    cli_error("json-type", "-smp", "1,maxcpus=2,sockets=2",
+              "-device", f'{{"driver":"{CPU}","socket-id":"1","core-id":0,"thread-id":0}}'),
     cli_error("none", "-machine", "none", "-device", CPU),
     cli_error("none-cpu", "-machine", "none", "-cpu", "qemu64", "-device", CPU),
 ]  # fmt: skip
 
 
 # -- unplug -----------------------------------------------------------------
+
+
+#: libvirt's -device form: JSON, ids and node-id as integers.
+JSON_COLD_PLUG = Scenario(
+    "cpu-hotplug-device-json",
+    ("-S", "-smp", "1,maxcpus=3,sockets=3", *numa_nodes(3),
+     "-device", f'{{"driver":"{CPU}","id":"vcpu1","socket-id":1,"core-id":0,"thread-id":0}}',
+     "-device", f'{{"driver":"{CPU}","socket-id":2,"core-id":0,"thread-id":0,"node-id":2}}'),
+    (*VIEWS, *qom_get_all("vcpu1"), *qom_get_all("/machine/peripheral-anon/device[0]")),
+)  # fmt: skip
 
 
 def unplug(machine: str) -> Scenario:
@@ -242,7 +254,12 @@ OTHER = [
              (device_add("x86_64-cpu"), device_add("cpu"), device_add("qemu64"),
               device_add("host-x86_64-cpu", socket_id=1, core_id=0, thread_id=0),
               device_add(CPU, id="x", socket_id=1, core_id=0, thread_id=0),
-              qmp("qom-get", {"path": "x", "property": "parent_bus"}))),
+              qmp("qom-get", {"path": "x", "property": "parent_bus"}),
+              # The ids are qdev properties: fixed once realized.
+              qmp("qom-set", {"path": "x", "property": "socket-id", "value": 0}),
+              qmp("qom-set", {"path": "/machine/unattached/device[0]", "property": "node-id",
+                              "value": 0}),
+              qmp("qom-set", {"path": "x", "property": "hotplugged", "value": False}))),
     Scenario("cpu-hotplug-property-errors", ("-S", "-smp", "1,maxcpus=2,sockets=2"),
              PROPERTY_ERRORS),
     Scenario("cpu-hotplug-acpi-off", ("-S", "-machine", "pc,acpi=off",
@@ -343,6 +360,7 @@ SCENARIOS = [
     Scenario("cpu-hotplug-dies-numa", ("-S", *DIES_TOPOLOGY, *numa_nodes(2)), DIES_STEPS),
     cold_plug("pc"),
     cold_plug("q35"),
+    JSON_COLD_PLUG,
     *CLI_ERRORS,
     unplug("pc"),
     unplug("q35"),
