@@ -270,18 +270,18 @@ class MachineServer:
             reply = client.session.reply(request, {} if result is None else result)
         self.vm.run_guest()
         self._broadcast(self.vm.drain_events())
-        if self._yank(self.vm.drain_yanked()) and client.cancel_scope.cancel_called:
+        self._yank(self.vm.drain_yanked())
+        if client.cancel_scope.cancel_called:
             return  # QEMU writes the reply to a socket it has just shut down.
         client.queue(reply)
         if self.vm.shutdown_requested:
             self._stopping.set()
 
-    def _yank(self, chardevs: list[str]) -> bool:
+    def _yank(self, chardevs: list[str]) -> None:
         """Drop the connections of yanked chardevs (util/yank.c: a socket shutdown)."""
         for client in self._clients:
             if client.chardev in chardevs:
                 client.cancel_scope.cancel()
-        return bool(chardevs)
 
     def _broadcast(self, events: list[Event]) -> None:
         if not events:

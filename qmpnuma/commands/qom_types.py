@@ -10,6 +10,7 @@ we cannot create must not appear in them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,8 +47,12 @@ def _ancestors(facts: QemuFacts, name: str) -> Iterator[str]:
         current = facts.parent(current)
 
 
+@functools.cache
 def modelled_types(profile: Profile) -> frozenset[str]:
-    """Every QOM type qmpnuma models, with its ancestors (which QEMU lists too)."""
+    """Every QOM type qmpnuma models, with its ancestors (which QEMU lists too).
+
+    A fact of the profile and the recorded data, computed once per profile.
+    """
     facts = qemu_facts()
     leaves = {mc.qom_type for mc in machine_classes(profile)}
     leaves |= {cpu_type_for_model(model) for model in X86_CPU_MODELS}
