@@ -27,6 +27,7 @@ from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_schema
 from qmpnuma.record import TrafficRecorder
 from qmpnuma.server import MachineServer, MonitorEndpoint
+from qmpnuma.vcpu_threads import VcpuThreads
 
 __all__ = ["main"]
 
@@ -73,18 +74,23 @@ async def _run(
     ready_fd: int | None,
     record: TextIO | None,
 ) -> int:
-    server = MachineServer(new_vm(config), Dispatcher(load_schema()), DEFAULT_PROFILE)
+    threads = VcpuThreads()
+    vm = new_vm(config, sockets.connected_address, threads)
+    server = MachineServer(vm, Dispatcher(load_schema()), DEFAULT_PROFILE)
     endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
     if record is not None:
         recorder = TrafficRecorder(record)
         endpoints = [recorder.wrap(endpoint) for endpoint in endpoints]
-    async with trio.open_nursery() as nursery:
-        await nursery.start(_serve, server, endpoints, reporter)
-        if default:
-            where = ", ".join(_address(monitor.chardev) for monitor in config.monitors)
-            print(f"{reporter.prog}: default machine ready; QMP on {where}", flush=True)
-        if ready_fd is not None:
-            _detach(ready_fd)
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(_serve, server, endpoints, reporter)
+            if default:
+                where = ", ".join(_address(monitor.chardev) for monitor in config.monitors)
+                print(f"{reporter.prog}: default machine ready; QMP on {where}", flush=True)
+            if ready_fd is not None:
+                _detach(ready_fd)
+    finally:
+        threads.close()
     return server.exit_status
 
 

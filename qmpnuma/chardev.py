@@ -63,7 +63,10 @@ class ChardevSockets:
             GenericError: QEMU's texts for a socket that cannot be had.
         """
         if not spec.server:
-            self._opened[spec.id] = _Opened(connected=_connect(spec))
+            # A client-mode fd= is a socket already connected (QEMU's Python
+            # machine library passes one end of a socketpair).
+            connected = _inherit(spec.fd) if spec.fd is not None else _connect(spec)
+            self._opened[spec.id] = _Opened(connected=connected)
             return
         listener = _inherit(spec.fd) if spec.fd is not None else self._listen(spec)
         opened = _Opened(listener=listener)
@@ -86,7 +89,7 @@ class ChardevSockets:
     def endpoint(self, monitor: MonitorSpec) -> MonitorEndpoint:
         """The monitor's opened sockets as trio objects (call inside trio.run)."""
         opened = self._opened[monitor.chardev.id]
-        endpoint = MonitorEndpoint(pretty=monitor.pretty)
+        endpoint = MonitorEndpoint(pretty=monitor.pretty, chardev=monitor.chardev.id)
         if opened.listener is not None:
             endpoint.listener = trio.SocketListener(
                 trio.socket.from_stdlib_socket(opened.listener)
@@ -108,6 +111,21 @@ class ChardevSockets:
                 if sock is not None:
                     sock.close()
         self.remove_files()
+
+    def connected_address(self, spec: ChardevSpec) -> str:
+        """The chardev's address while a peer is connected (char-socket.c).
+
+        An inherited fd is named after its local unix address, which QEMU
+        reads from the socket: ``unix:PATH,server=on``, or ``unix:`` for
+        one end of a socketpair.
+        """
+        opened = self._opened.get(spec.id)
+        sock = None if opened is None else opened.listener or opened.connected
+        if spec.fd is None or sock is None or sock.family != socket.AF_UNIX:
+            return spec.describe()
+        name = sock.getsockname()
+        path = name if isinstance(name, str) else ""
+        return f"unix:{path}{',server=on' if spec.server else ''}"
 
     def remove_files(self) -> None:
         """What QEMU does at exit: its unix socket files go away."""
@@ -185,7 +203,8 @@ def _connect(spec: ChardevSpec) -> socket.socket:
 
 
 def _inherit(fd: int) -> socket.socket:
-    # libvirt hands QEMU a listening socket: -chardev socket,fd=N,server=on.
+    # libvirt hands QEMU a listening socket (-chardev socket,fd=N,server=on),
+    # QEMU's Python machine library a connected one (fd=N alone).
     try:
         return socket.socket(fileno=fd)
     except OSError as exc:

@@ -258,7 +258,8 @@ class Fleet:
             chardevs.close()
             log_stream.close()
             raise
-        server = MachineServer(new_vm(config), self.dispatcher, self.profile,
+        vm = new_vm(config, chardevs.connected_address)
+        server = MachineServer(vm, self.dispatcher, self.profile,
                                reporter=StreamReporter(log_stream))
         return FleetMachine(name, config, server, chardevs, log_stream, recorder)
 

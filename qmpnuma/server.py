@@ -79,6 +79,8 @@ class MonitorEndpoint:
     connected: trio.abc.Stream | None = None
     #: Pretty-print every message (-qmp-pretty, -mon pretty=on).
     pretty: bool = False
+    #: The chardev's id, whose ``connected`` state query-chardev shows.
+    chardev: str | None = None
 
 
 @dataclass(eq=False)
@@ -88,6 +90,8 @@ class _Client:
     session: MonitorSession
     outbox: trio.MemorySendChannel[bytes]
     cancel_scope: trio.CancelScope
+    #: The chardev the connection came through (yank drops it).
+    chardev: str | None = None
 
     @property
     def negotiating(self) -> bool:
@@ -167,18 +171,30 @@ class MachineServer:
 
     async def _serve_endpoint(self, endpoint: MonitorEndpoint) -> None:
         if endpoint.connected is not None:
-            await self.handle_stream(endpoint.connected, pretty=endpoint.pretty)
+            await self._serve_peer(endpoint, endpoint.connected)
         if endpoint.listener is None:
             return
         while True:
             stream = await endpoint.listener.accept()
-            await self.handle_stream(stream, pretty=endpoint.pretty)
+            await self._serve_peer(endpoint, stream)
 
-    async def handle_stream(self, stream: trio.abc.Stream, *, pretty: bool = False) -> None:
+    async def _serve_peer(self, endpoint: MonitorEndpoint, stream: trio.abc.Stream) -> None:
+        chardev = next((c for c in self.vm.chardevs if c.label == endpoint.chardev), None)
+        if chardev is not None:
+            chardev.connected = True
+        try:
+            await self.handle_stream(stream, pretty=endpoint.pretty, chardev=endpoint.chardev)
+        finally:
+            if chardev is not None:
+                chardev.connected = False
+
+    async def handle_stream(
+        self, stream: trio.abc.Stream, *, pretty: bool = False, chardev: str | None = None
+    ) -> None:
         """Run one monitor connection on ``stream`` until either side ends it."""
         send, receive = trio.open_memory_channel[bytes](OUTBOX_LEN)
         session = MonitorSession(self.profile, pretty=pretty)
-        client = _Client(session, send, trio.CancelScope())
+        client = _Client(session, send, trio.CancelScope(), chardev)
         if not self._clients:
             self._all_gone = trio.Event()
         self._clients.add(client)
@@ -252,10 +268,20 @@ class MachineServer:
             return
         else:
             reply = client.session.reply(request, {} if result is None else result)
+        self.vm.run_guest()
         self._broadcast(self.vm.drain_events())
+        self._yank(self.vm.drain_yanked())
+        if client.cancel_scope.cancel_called:
+            return  # QEMU writes the reply to a socket it has just shut down.
         client.queue(reply)
         if self.vm.shutdown_requested:
             self._stopping.set()
+
+    def _yank(self, chardevs: list[str]) -> None:
+        """Drop the connections of yanked chardevs (util/yank.c: a socket shutdown)."""
+        for client in self._clients:
+            if client.chardev in chardevs:
+                client.cancel_scope.cancel()
 
     def _broadcast(self, events: list[Event]) -> None:
         if not events:

@@ -34,7 +34,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from qmpnuma.cli import help as help_texts
 from qmpnuma.cli import monitors
+from qmpnuma.cli.audiodev import AUDIODEV_IMPLIED_KEY, audiodev_check, audiodev_help
 from qmpnuma.cli.keyval import KeyvalDict, keyval_merge, keyval_parse_into
 from qmpnuma.cli.monitors import ChardevSpec, MonitorMode, MonitorSpec
 from qmpnuma.cli.options import (
@@ -57,6 +59,7 @@ from qmpnuma.cli.options import (
     OptionError,
     ParsedOption,
     disk_image_error,
+    is_option,
     split_argv,
 )
 from qmpnuma.cli.qemu_opts import (
@@ -66,6 +69,7 @@ from qmpnuma.cli.qemu_opts import (
     QemuOptDesc,
     QemuOpts,
     QemuOptsList,
+    is_help_option,
     qemu_opts_print_help,
 )
 from qmpnuma.cutils import StrtoxError, qemu_strtoi64, qemu_strtosz, qemu_strtosz_MiB
@@ -77,6 +81,10 @@ from qmpnuma.errors import (
     missing_parameter,
 )
 from qmpnuma.hashorder import first_unexpected, qdict_order
+from qmpnuma.machine.backends import USER_CREATABLE_TYPES
+from qmpnuma.machine.cpu_models import X86_CPU_MODELS
+from qmpnuma.machine.device_types import DEVICE_TYPES
+from qmpnuma.machine.guest import GuestMode
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
 from qmpnuma.machine.qdev import CliDeviceError, DeviceOpts
@@ -114,6 +122,20 @@ DEFAULT_ARGV: tuple[str, ...] = (
 
 #: hw/core/machine.c: the machine type used without -machine (is_default).
 DEFAULT_MACHINE = "pc"
+#: softmmu/vl.c select_vgahw: the card types QEMU 7.2 knows (vga_interfaces).
+VGA_TYPES = ("none", "std", "cirrus", "vmware", "qxl", "xenfb", "tcx", "cg3", "virtio")
+VGA_NONE = "none"
+#: -serial and -parallel, in the order vl.c creates their chardevs.
+PORT_KINDS = ("serial", "parallel")
+#: softmmu/vl.c: the back end of a default port (a virtual console).
+DEFAULT_PORT_BACKEND = "vc:80Cx24C"
+PORT_NONE = "none"
+CHARDEV_PREFIX = "chardev:"
+#: Back ends of -serial/-parallel whose chardev qmpnuma shows: neither does
+#: any I/O here.
+PORT_BACKENDS = ("null", "vc")
+#: softmmu/vl.c object_option_parse: -object's implied key.
+OBJECT_IMPLIED_KEY = "qom-type"
 #: softmmu/vl.c: the implied keys of -machine and -smp (keyval syntax).
 MACHINE_IMPLIED_KEY = "type"
 SMP_IMPLIED_KEY = "cpus"
@@ -177,6 +199,11 @@ class LaunchConfig:
     no_shutdown: bool = False
     #: -qmpnuma-record FILE: where to write the QMP traffic (qmpnuma.record).
     record: str | None = None
+    #: Character devices that are not sockets, as (label, filename): the
+    #: back ends of -serial and -parallel, and QEMU's default ones.
+    char_backends: list[tuple[str, str]] = field(default_factory=list)
+    #: -qmpnuma-guest: whether a scripted guest answers hotplug requests.
+    guest: GuestMode = GuestMode.SILENT
 
 
 class CliError(Exception):
@@ -318,6 +345,11 @@ class _Vl:
         self.pidfile: str | None = None
         self.record: str | None = None
         self.flags: set[Opt] = set()
+        self.guest = GuestMode.SILENT
+        #: -vga's card type, checked once the machine exists.
+        self.vga: str | None = None
+        #: -serial / -parallel: (kind, backend, location), in order.
+        self.ports: list[tuple[str, str, str]] = []
         self.handlers: dict[Opt, Callable[[ParsedOption], None]] = {
             Opt.machine: self._machine,
             Opt.M: self._machine,
@@ -327,7 +359,7 @@ class _Vl:
             Opt.object: self._object,
             Opt.device: self._device,
             Opt.cpu: self._cpu,
-            Opt.accel: self._parse(ACCEL_OPTS),
+            Opt.accel: self._accel,
             Opt.enable_kvm: self._enable_kvm,
             Opt.name: self._name,
             Opt.uuid: self._uuid,
@@ -345,6 +377,17 @@ class _Vl:
             Opt.sandbox: self._parse(SANDBOX_OPTS),
             Opt.smbios: self._parse(SMBIOS_OPTS, permit_abbrev=False),
             Opt.global_: self._global,
+            Opt.h: self._help,
+            Opt.help: self._help,
+            Opt.version: self._version,
+            Opt.no_acpi: self._machine_flag("acpi", "off"),
+            Opt.no_hpet: self._machine_flag("hpet", "off"),
+            Opt.usb: self._machine_flag("usb", "on"),
+            Opt.vga: self._vga,
+            Opt.serial: self._serial_port("serial"),
+            Opt.parallel: self._serial_port("parallel"),
+            Opt.audiodev: self._audiodev,
+            Opt.qmpnuma_guest: self._guest,
         }
 
     # -- the sequence --------------------------------------------------------
@@ -388,6 +431,8 @@ class _Vl:
             self._apply_machine_options(machine)
             accel = self._configure_accelerators(accel)
             specs = self._create_late_backends(machine, chardevs)
+            self._select_vgahw()
+            char_backends = self._serial_ports(chardevs)
             if self.cpu_model is not None:
                 machine.set_cpu_model(self.cpu_model)
             machine.resolve_machine_memdev()
@@ -414,6 +459,8 @@ class _Vl:
             accel=accel,
             no_shutdown=Opt.no_shutdown in self.flags,
             record=self.record,
+            char_backends=char_backends,
+            guest=self.guest,
         )
 
     # -- option-time handlers ------------------------------------------------
@@ -448,8 +495,8 @@ class _Vl:
     def _machine(self, option: ParsedOption) -> None:
         assert option.arg is not None
         if keyval_parse_into(self.machine_opts, option.arg, MACHINE_IMPLIED_KEY):
-            names = "".join(f"{name}\n" for name in machine_class_names(self.profile))
-            raise CliError([], status=0, stdout=f"Supported machines are:\n{names}")
+            names = machine_class_names(self.profile)
+            raise CliError([], status=0, stdout=help_texts.machine_help(names))
 
     def _smp(self, option: ParsedOption) -> None:
         """vl.c machine_parse_property_opt(smp-opts, "smp", ...)."""
@@ -465,6 +512,7 @@ class _Vl:
         if option.arg.startswith("{"):
             props = self._object_json(option.arg)
         else:
+            self._object_help(option.arg)
             opts = self._parse_noisily(OBJECT_OPTS, option)
             if opts.get("qom-type") is None:
                 # softmmu/vl.c object_option_parse (QERR_MISSING_PARAMETER)
@@ -473,6 +521,21 @@ class _Vl:
         qom_type = props.pop("qom-type")
         assert isinstance(qom_type, str)
         self.objects.append(_Object(qom_type, props))
+
+    @staticmethod
+    def _object_help(arg: str) -> None:
+        """qom/object_interfaces.c user_creatable_print_help_from_qdict."""
+        parsed: KeyvalDict = {}
+        help_seen = keyval_parse_into(parsed, arg, OBJECT_IMPLIED_KEY)
+        qom_type = parsed.get(OBJECT_IMPLIED_KEY)
+        if (help_seen and qom_type is None) or (
+            isinstance(qom_type, str) and is_help_option(qom_type)
+        ):
+            raise CliError([], status=0, stdout=help_texts.object_help(USER_CREATABLE_TYPES))
+        if help_seen and isinstance(qom_type, str):
+            text = help_texts.object_type_help(qom_type, USER_CREATABLE_TYPES)
+            if text is not None:
+                raise CliError([], status=0, stdout=text)
 
     def _visit(self, opts: QemuOpts, type_name: str) -> dict[str, object]:
         """opts_visitor_new(opts): the options, then the group's id as an option."""
@@ -491,7 +554,7 @@ class _Vl:
             # which Python's parser does not give us.
             raise GenericError("JSON parse error, expecting value") from e
         if not isinstance(value, dict):
-            # qapi/qobject-input-visitor.c (the top-level ObjectOptions)
+            # qapi/qobject-input-visitor.c (the top-level struct)
             raise invalid_parameter_type("null", "object")
         return value
 
@@ -503,7 +566,20 @@ class _Vl:
                 DeviceOpts(self._json_object(option.arg), True, option.location)
             )
         else:
-            self._parse_noisily(DEVICE_OPTS, option)
+            opts = self._parse_noisily(DEVICE_OPTS, option)
+            self._device_help(opts)
+
+    @staticmethod
+    def _device_help(opts: QemuOpts) -> None:
+        """softmmu/qdev-monitor.c qdev_device_help: ``help`` or ``T,help``."""
+        driver = opts.get("driver")
+        names = DEVICE_TYPES.classes
+        if driver is not None and is_help_option(driver):
+            raise CliError([], status=0, stdout=help_texts.device_help(names))
+        if driver is not None and opts.get("help") is not None:
+            text = help_texts.device_type_help(driver, names)
+            if text is not None:
+                raise CliError([], status=0, stdout=text)
 
     def _cli_devices(self) -> list[DeviceOpts]:
         """qemu_create_cli_devices' order: the QemuOpts ones, then the JSON ones."""
@@ -518,7 +594,68 @@ class _Vl:
         return devices + self.json_devices
 
     def _cpu(self, option: ParsedOption) -> None:
+        if option.arg is not None and is_help_option(option.arg):
+            raise CliError([], status=0, stdout=help_texts.cpu_help(X86_CPU_MODELS))
         self.cpu_model = option.arg
+
+    def _accel(self, option: ParsedOption) -> None:
+        opts = self._parse_noisily(ACCEL_OPTS, option)
+        name = opts.get("accel")
+        if name is None or is_help_option(name):
+            # softmmu/vl.c: -accel help lists the accelerators and exits.
+            raise CliError([], status=0, stdout=help_texts.accel_help())
+
+    def _help(self, option: ParsedOption) -> None:
+        text = help_texts.usage_text(self.reporter.prog, self.profile, is_option)
+        raise CliError([], status=0, stdout=text)
+
+    def _version(self, option: ParsedOption) -> None:
+        raise CliError([], status=0, stdout=help_texts.version_text(self.profile))
+
+    def _machine_flag(self, key: str, value: str) -> Callable[[ParsedOption], None]:
+        """-no-acpi, -no-hpet, -usb: vl.c sets a machine property."""
+
+        def handler(option: ParsedOption) -> None:
+            self.machine_opts[key] = value
+
+        return handler
+
+    def _vga(self, option: ParsedOption) -> None:
+        """softmmu/vl.c select_vgahw, which runs once the machine exists."""
+        assert option.arg is not None
+        if is_help_option(option.arg):
+            raise CliError([], status=0, stdout=help_texts.vga_help())
+        self.vga = option.arg
+
+    def _serial_port(self, kind: str) -> Callable[[ParsedOption], None]:
+        """-serial / -parallel: a character device and the port on it."""
+
+        def handler(option: ParsedOption) -> None:
+            assert option.arg is not None
+            self.ports.append((kind, option.arg, option.location))
+
+        return handler
+
+    def _audiodev(self, option: ParsedOption) -> None:
+        """audio/audio.c audio_parse_option: an Audiodev, in JSON or keyval."""
+        assert option.arg is not None
+        if is_help_option(option.arg):
+            raise CliError([], status=0, stdout=audiodev_help())
+        value: dict[str, object] | KeyvalDict
+        if option.arg.startswith("{"):
+            value = self._json_object(option.arg)
+        else:
+            value = {}
+            keyval_parse_into(value, option.arg, AUDIODEV_IMPLIED_KEY)
+        audiodev_check(value)
+
+    def _guest(self, option: ParsedOption) -> None:
+        """-qmpnuma-guest silent|scripted (qmpnuma/machine/guest.py)."""
+        try:
+            self.guest = GuestMode(option.arg)
+        except ValueError as e:
+            modes = ", ".join(m.value for m in GuestMode)
+            raise GenericError(f"unknown guest mode '{option.arg}' (one of: {modes})") from e
 
     def _enable_kvm(self, option: ParsedOption) -> None:
         # softmmu/vl.c: -enable-kvm is -machine accel=kvm.
@@ -728,6 +865,62 @@ class _Vl:
                 except QMPError as e:
                     raise self.reporter.fail(e) from e
         return specs
+
+    def _select_vgahw(self) -> None:
+        """softmmu/vl.c select_vgahw: only ``none`` is modelled."""
+        if self.vga is None or self.vga == VGA_NONE:
+            return
+        if self.vga not in VGA_TYPES:
+            # softmmu/vl.c select_vgahw
+            raise GenericError(f"unknown vga type: {self.vga}")
+        raise GenericError(
+            f"-vga {self.vga}: graphics cards are not emulated by qmpnuma; use -vga none"
+        )
+
+    def _serial_ports(self, chardevs: dict[str, ChardevSpec]) -> list[tuple[str, str]]:
+        """vl.c serial_parse / parallel_parse, and the defaults of a machine with them.
+
+        Without -nodefaults (and -nographic), QEMU gives a PC a serial and
+        a parallel port on virtual consoles.
+        """
+        ports = list(self.ports)
+        defaults = not self.flags & {Opt.nodefaults, Opt.nographic}
+        for kind in PORT_KINDS:
+            if defaults and not any(k == kind for k, _, _ in ports):
+                ports.append((kind, DEFAULT_PORT_BACKEND, ""))
+        backends: list[tuple[str, str]] = []
+        index = dict.fromkeys(PORT_KINDS, 0)
+        for kind, backend, location in ports:
+            with self.reporter.at(location or None):
+                try:
+                    label = self._port_backend(kind, backend, index[kind], chardevs)
+                except QMPError as e:
+                    raise self.reporter.fail(e) from e
+            if label is not None:
+                backends.append((label, backend.split(":", 1)[0]))
+                index[kind] += 1
+        return backends
+
+    @staticmethod
+    def _port_backend(
+        kind: str, backend: str, index: int, chardevs: dict[str, ChardevSpec]
+    ) -> str | None:
+        """The new chardev's label, None when there is none to make."""
+        if backend == PORT_NONE:
+            return None
+        if backend.startswith(CHARDEV_PREFIX):
+            if backend[len(CHARDEV_PREFIX):] not in chardevs:
+                # softmmu/vl.c serial_parse (qemu_chr_new failed)
+                raise GenericError(
+                    f"could not connect {kind} device to character backend '{backend}'"
+                )
+            return None
+        if backend.split(":", 1)[0] not in PORT_BACKENDS:
+            raise GenericError(
+                f"qmpnuma emulates the {', '.join(PORT_BACKENDS)} and chardev:ID "
+                f"back ends of -{kind} only"
+            )
+        return f"{kind}{index}"
 
     def _parse_numa_opts(self, machine: Machine) -> None:
         """hw/core/numa.c parse_numa_opts / parse_numa, each with its location."""

@@ -3,9 +3,10 @@
 Counterpart: qemu-options.hx (the QEMUOption table) and vl.c lookup_opt().
 ``-opt`` and ``--opt`` are the same option; an argument is always the next
 word.  We list the options that QEMU 7.2 has and that management software
-passes to a NUMA machine; anything else, including QEMU options that we do
-not emulate (``-drive``, ``-netdev``...), is an ``invalid option`` exactly as
-an unknown one is in QEMU.  Words not starting with ``-`` are disk images in
+(libvirt, QEMU's Python machine library) passes to a NUMA machine, and the
+help options; anything else, including QEMU options that we do not emulate
+(``-drive``, ``-netdev``...), is an ``invalid option`` exactly as an
+unknown one is in QEMU.  Words not starting with ``-`` are disk images in
 QEMU, which we do not emulate either.
 
 The QemuOpts lists for the options parsed with QemuOpts are here too
@@ -26,6 +27,7 @@ __all__ = [
     "QEMUOption",
     "ParsedOption",
     "lookup_opt",
+    "is_option",
     "OptionError",
     "disk_image_error",
     "split_argv",
@@ -86,6 +88,18 @@ class Opt(enum.Enum):
     global_ = "global"
     #: Not QEMU's: record the QMP traffic as JSON lines (qmpnuma.record).
     qmpnuma_record = "qmpnuma-record"
+    no_acpi = "no-acpi"
+    no_hpet = "no-hpet"
+    usb = "usb"
+    vga = "vga"
+    serial = "serial"
+    parallel = "parallel"
+    audiodev = "audiodev"
+    h = "h"
+    help = "help"
+    version = "version"
+    #: qmpnuma's own: the emulated guest's behaviour (silent or scripted).
+    qmpnuma_guest = "qmpnuma-guest"
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,17 @@ _TABLE: dict[str, QEMUOption] = {
         QEMUOption(Opt.smbios, True),
         QEMUOption(Opt.global_, True),
         QEMUOption(Opt.qmpnuma_record, True),
+        QEMUOption(Opt.no_acpi, False),
+        QEMUOption(Opt.no_hpet, False),
+        QEMUOption(Opt.usb, False),
+        QEMUOption(Opt.vga, True),
+        QEMUOption(Opt.serial, True),
+        QEMUOption(Opt.parallel, True),
+        QEMUOption(Opt.audiodev, True),
+        QEMUOption(Opt.h, False),
+        QEMUOption(Opt.help, False),
+        QEMUOption(Opt.version, False),
+        QEMUOption(Opt.qmpnuma_guest, True),
     )
 }
 
@@ -194,6 +219,11 @@ def lookup_opt(argv: list[str], index: int) -> tuple[ParsedOption, int]:
     if index + 1 >= len(argv):
         raise OptionError(REQUIRES_ARGUMENT, word)
     return ParsedOption(option, word, argv[index + 1]), index + 2
+
+
+def is_option(name: str) -> bool:
+    """Whether ``-name`` is an option qmpnuma accepts."""
+    return name in _TABLE
 
 
 def split_argv(argv: list[str]) -> list[ParsedOption]:

@@ -36,3 +36,6 @@ class CommandContext:
     #: Where warnings and error_report()s of this command go; QEMU prints
     #: them on stderr without the program-name prefix.
     reporter: Reporter
+    #: The HMP monitor's current CPU: human-monitor-command's ``cpu-index``
+    #: (None: the first CPU, as a new HMP monitor starts with).
+    hmp_cpu_index: int | None = None

@@ -7,7 +7,7 @@ goes back with ``\\r\\n`` line ends, as QEMU's HMP output does over QMP.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from qmpnuma.commands.context import CommandContext
@@ -58,6 +58,7 @@ def _info_name(ctx: CommandContext) -> str:
 
 #: ``info`` subcommands: (name, help line as ``help info`` prints it, formatter).
 INFO_COMMANDS: dict[str, tuple[str, HmpHandler]] = {
+    "cpus": ("show infos for each CPU", MODEL_INFO_COMMANDS["cpus"]),
     "hotpluggable-cpus": ("Show information about hotpluggable CPUs",
                           MODEL_INFO_COMMANDS["hotpluggable-cpus"]),
     "memdev": ("show memory backends", MODEL_INFO_COMMANDS["memdev"]),
@@ -152,4 +153,5 @@ def _check_cpu_index(ctx: CommandContext, cpu_index: int) -> None:
 def qmp_human_monitor_command(ctx: CommandContext, args: dict[str, Any]) -> str:
     if "cpu-index" in args:
         _check_cpu_index(ctx, args["cpu-index"])
+        ctx = replace(ctx, hmp_cpu_index=args["cpu-index"])
     return _run(ctx, args["command-line"]).replace("\n", "\r\n")

@@ -2,7 +2,7 @@
 
 QEMU counterparts (7.2): hmp-commands-info.hx (``info numa`` is
 qmp_x_query_numa's text), hw/core/machine-hmp-cmds.c
-(hmp_hotpluggable_cpus, hmp_info_memdev) and monitor/hmp-cmds.c
+(hmp_info_cpus, hmp_hotpluggable_cpus, hmp_info_memdev) and monitor/hmp-cmds.c
 (hmp_info_memory_devices, hmp_info_memory_size_summary).  Each function
 formats the matching QMP command's result, as QEMU does; lines end in
 ``\\n`` and the human-monitor-command handler converts them to ``\\r\\n``.
@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qmpnuma.commands.context import CommandContext
-from qmpnuma.commands.machine import numa_text, qmp_query_hotpluggable_cpus
+from qmpnuma.commands.machine import (
+    numa_text,
+    qmp_query_cpus_fast,
+    qmp_query_hotpluggable_cpus,
+)
 from qmpnuma.commands.memory import (
     qmp_query_memdev,
     qmp_query_memory_devices,
@@ -22,6 +26,7 @@ from qmpnuma.commands.memory import (
 from qmpnuma.errors import QMPError
 
 __all__ = [
+    "hmp_info_cpus",
     "hmp_info_numa",
     "hmp_info_memdev",
     "hmp_info_hotpluggable_cpus",
@@ -52,6 +57,21 @@ def _uint16_list(values: list[int]) -> str:
         else:
             runs.append([value, value])
     return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def hmp_info_cpus(ctx: CommandContext) -> str:
+    """One line per CPU in CPU_FOREACH order; ``*`` marks the monitor's CPU."""
+    cpus = qmp_query_cpus_fast(ctx, {})
+    assert isinstance(cpus, list)
+    current = ctx.hmp_cpu_index
+    if current is None and cpus:
+        # monitor/misc.c mon_get_cpu_sync: a new monitor takes first_cpu.
+        current = cpus[0]["cpu-index"]
+    return "".join(
+        f"{'*' if cpu['cpu-index'] == current else ' '} CPU #{cpu['cpu-index']}: "
+        f"thread_id={cpu['thread-id']}\n"
+        for cpu in cpus
+    )
 
 
 def hmp_info_numa(ctx: CommandContext) -> str:
@@ -142,6 +162,7 @@ def hmp_info_memory_size_summary(ctx: CommandContext) -> str:
 
 #: ``info <name>`` handlers for human-monitor-command.
 INFO_COMMANDS: dict[str, Callable[[CommandContext], str]] = {
+    "cpus": hmp_info_cpus,
     "numa": hmp_info_numa,
     "memdev": hmp_info_memdev,
     "hotpluggable-cpus": hmp_info_hotpluggable_cpus,

@@ -19,7 +19,7 @@ __all__ = [
     "qmp_query_cpus_fast",
     "qmp_x_query_numa",
     "numa_text",
-    "cpu_thread_id",
+    "cpu_thread_ids",
     "SYS_EMU_TARGET",
 ]
 
@@ -60,25 +60,30 @@ def qmp_query_hotpluggable_cpus(ctx: CommandContext, args: dict[str, object]) ->
     return result
 
 
-def cpu_thread_id() -> int:
-    """The host TID reported for a vCPU thread: the daemon's own main thread.
+def cpu_thread_ids(ctx: CommandContext, cpu_indexes: list[int]) -> dict[int, int]:
+    """The host TID of each vCPU: its own idle thread, as QEMU has one per vCPU.
 
     Management software pins these threads and moves them between cgroups
     (libvirt does at start-up), so the number must be a thread of ours: any
-    other would make it act on a stranger's process.
+    other would make it act on a stranger's process.  A VM run in-process
+    without the shell's threads reports the daemon's main thread.
     """
-    return os.getpid()
+    if ctx.vm.vcpu_threads is None:
+        return dict.fromkeys(cpu_indexes, os.getpid())
+    return ctx.vm.vcpu_threads.thread_ids(cpu_indexes)
 
 
 def qmp_query_cpus_fast(ctx: CommandContext, args: dict[str, object]) -> object:
     """The present CPUs in cpu-index order."""
     result: list[object] = []
-    for slot in _machine(ctx).present_cpus:
+    present = _machine(ctx).present_cpus
+    tids = cpu_thread_ids(ctx, [slot.index for slot in present])
+    for slot in present:
         result.append(
             {
                 "cpu-index": slot.index,
                 "qom-path": slot.qom_path,
-                "thread-id": cpu_thread_id(),
+                "thread-id": tids[slot.index],
                 "props": _props(slot),
                 "target": SYS_EMU_TARGET,
             }

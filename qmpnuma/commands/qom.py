@@ -5,7 +5,7 @@ qom/object.c (object_resolve_path, object_property_find_err).
 
 Scope: the QOM tree is modelled where the NUMA model can answer truthfully:
 ``/``, ``/objects`` and its children, ``/machine`` and its containers, and
-the boot CPUs.  Properties are listed in QEMU 7.2's order (its property
+the devices (boot CPUs included).  Properties are listed in QEMU 7.2's order (its property
 hash-table order, as observed on qemu-system-x86_64), restricted to the
 properties we model.
 """
@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.machine.backends import MemoryBackend, UserObject
-from qmpnuma.machine.machine import OBJECTS_ROOT, Machine
+from qmpnuma.machine.machine import OBJECTS_ROOT, UNATTACHED, Machine
 from qmpnuma.machine.qdev import PERIPHERAL, PERIPHERAL_ANON, DeviceState, qdev_set_property
-from qmpnuma.machine.topology import CpuSlot
 
 __all__ = [
     "qmp_qom_list",
@@ -32,9 +31,6 @@ __all__ = [
     "qom_tree",
     "qom_path_exists",
 ]
-
-#: qom-get of a CPU's node-id before NUMA mapping (CPU_UNSET_NUMA_NODE_ID).
-CPU_UNSET_NUMA_NODE_ID = -1
 
 #: Memory backend properties in 7.2's qom-list order, with their QOM types.
 _BACKEND_PROPS = (
@@ -52,12 +48,6 @@ _BACKEND_TYPE_PROPS = {
     ),
     "memory-backend-memfd": (("hugetlb", "bool"), ("seal", "bool"), ("hugetlbsize", "int")),
 }  # fmt: skip
-#: The CPU properties we answer, in 7.2's qom-list order.
-_CPU_PROPS = (
-    ("realized", "bool"), ("hotplugged", "bool"), ("hotpluggable", "bool"),
-    ("node-id", "int32"), ("die-id", "int32"), ("apic-id", "uint32"),
-    ("thread-id", "int32"), ("socket-id", "int32"), ("core-id", "int32"),
-)  # fmt: skip
 #: The machine properties we answer, in 7.2's qom-list order (pc).
 _MACHINE_PROPS = (
     ("memory", "MemorySizeConfiguration"), ("smp", "SMPConfiguration"),
@@ -105,23 +95,6 @@ def _backend_node(machine: Machine, backend: MemoryBackend) -> QomNode:
         (f"{backend.id}[0]", "child<memory-region>"),
     )
     return QomNode(f"{OBJECTS_ROOT}/{backend.id}", backend.qom_type, props, get)
-
-
-def _cpu_node(machine: Machine, slot: CpuSlot) -> QomNode:
-    values: dict[str, object] = {
-        "realized": True,
-        "hotplugged": False,
-        "hotpluggable": True,
-        "node-id": slot.props.get("node-id", CPU_UNSET_NUMA_NODE_ID),
-        # X86CPU always has die-id; it is 0 when the topology has no dies.
-        "die-id": slot.props.get("die-id", 0),
-        "apic-id": slot.arch_id,
-        "thread-id": slot.props["thread-id"],
-        "socket-id": slot.props["socket-id"],
-        "core-id": slot.props["core-id"],
-    }
-    assert slot.qom_path is not None
-    return QomNode(slot.qom_path, slot.type, _CPU_PROPS, values.__getitem__)
 
 
 def _machine_node(machine: Machine) -> QomNode:
@@ -196,14 +169,12 @@ def qom_tree(machine: Machine) -> dict[str, QomNode]:
             machine, PERIPHERAL_ANON, list(machine.qdev.peripheral_anon)
         ),
     }
+    unattached = []
     for dev in machine.qdev.devices:
         tree[dev.qom_path] = _device_node(machine, dev)
-    cpus = machine.present_cpus
-    unattached = []
-    for slot in cpus:
-        assert slot.qom_path is not None
-        tree[slot.qom_path] = _cpu_node(machine, slot)
-        unattached.append((slot.qom_path.rsplit("/", 1)[1], f"child<{slot.type}>"))
+        # Boot CPUs are the board's devices, in /machine/unattached.
+        if dev.qom_path.startswith(UNATTACHED + "/"):
+            unattached.append((dev.name, f"child<{dev.dc.name}>"))
     tree["/machine/unattached"] = _container("/machine/unattached", unattached)
     if machine.has_objects_root:
         root_children.insert(0, ("objects", "child<container>"))

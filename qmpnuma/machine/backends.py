@@ -25,12 +25,17 @@ __all__ = [
     "UserObject",
     "BackendDefaults",
     "MEMORY_BACKEND_TYPES",
+    "USER_CREATABLE_TYPES",
     "MAX_HOST_NODES",
     "user_creatable_add_type",
 ]
 
 #: The memory-backend-* types QEMU 7.2 offers on Linux hosts (qapi/qom.json).
 MEMORY_BACKEND_TYPES = ("memory-backend-ram", "memory-backend-file", "memory-backend-memfd")
+#: Every type object-add creates (the schema's ObjectType): the memory
+#: backends and the secret libvirt passes (crypto/secret.c), whose data
+#: qmpnuma never reads.
+USER_CREATABLE_TYPES = (*MEMORY_BACKEND_TYPES, "secret")
 #: include/sysemu/numa.h MAX_NODES bounds host-nodes too (backends/hostmem.c).
 MAX_HOST_NODES = 128
 #: qemu_real_host_page_size() on x86_64 Linux.  A mem-path on hugetlbfs has

@@ -25,6 +25,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 from qmpnuma.errors import GenericError, QMPError, Reporter
+from qmpnuma.machine.acpi_cpu_hotplug import AcpiCpuHotplug
 from qmpnuma.machine.backends import (
     MEMORY_BACKEND_TYPES,
     BackendDefaults,
@@ -66,6 +67,8 @@ from qmpnuma.machine.qdev import (
     DeviceState,
     QdevTree,
     qdev_device_add,
+    qdev_new,
+    qdev_realize,
     qdev_unplug,
 )
 from qmpnuma.machine.runstate import Event
@@ -76,6 +79,7 @@ from qmpnuma.machine.topology import (
     machine_parse_smp_config,
     x86_possible_cpu_arch_ids,
 )
+from qmpnuma.machine.x86_cpu import X86Cpus
 from qmpnuma.profile import Profile
 
 __all__ = ["Machine", "OBJECTS_ROOT", "UNATTACHED", "HOST_NUMA_NODES"]
@@ -123,6 +127,8 @@ class Machine:
         #: /objects: user-creatable objects, their RAM blocks and mappings.
         self.user_objects = ObjectsRoot(self.ram_list)
         self.numa: NumaState | None = NumaState() if mc.has_numa else None
+        #: The board's CPUs, from board init on (x86_cpus_init).
+        self.cpus: X86Cpus | None = None
         #: /machine/peripheral and /machine/peripheral-anon.
         self.qdev = QdevTree(device_types)
         #: -device options, created at board init (vl.c qemu_create_cli_devices).
@@ -164,8 +170,8 @@ class Machine:
 
     @property
     def present_cpus(self) -> list[CpuSlot]:
-        """The plugged CPUs in cpu-index order (CPU_FOREACH)."""
-        return [slot for slot in self._slots if slot.qom_path is not None]
+        """The slots of the realized CPUs in CPU_FOREACH (plug) order."""
+        return self.cpus.present_slots if self.cpus is not None else []
 
     @property
     def hmat_enabled(self) -> bool:
@@ -482,7 +488,14 @@ class Machine:
                 f"This family of AMD CPU doesn't support hyperthreading({self._smp.threads})\n"
                 "Please configure -smp options properly or try enabling topoext feature."
             )
+        acpi = AcpiCpuHotplug() if self.has_acpi_device else None
+        self.cpus = X86Cpus(self._smp, self.cpu_type, self._slots, acpi)
+        dc = self.qdev.registry.lookup(self.cpu_type)
+        assert dc is not None, f"{self.cpu_type} is not registered"
         for index in range(self._smp.cpus):
+            # x86_cpu_new: a CPU with the slot's APIC id, realized through pre_plug.
+            cpu = qdev_new(dc, hotplugged=False)
             device = index if index == 0 else index + _VAPIC_DEVICES
-            path = f"{UNATTACHED}/device[{device}]"
-            self._slots[index] = replace(self._slots[index], qom_path=path)
+            cpu.qom_path = f"{UNATTACHED}/device[{device}]"
+            cpu.props["apic-id"] = self._slots[index].arch_id
+            qdev_realize(self, cpu)

@@ -20,6 +20,7 @@ __all__ = [
     "MachineClass",
     "find_machine_class",
     "machine_class_names",
+    "machine_classes",
     "DEFAULT_CPU_TYPE",
     "DEFAULT_RAM_ID",
 ]
@@ -203,6 +204,11 @@ def _all_classes(profile: Profile) -> tuple[MachineClass, ...]:
     ]
     classes.append(NONE_MACHINE)
     return tuple(classes)
+
+
+def machine_classes(profile: Profile) -> list[MachineClass]:
+    """Every machine type the profile's QEMU has that qmpnuma models."""
+    return list(_all_classes(profile))
 
 
 def machine_class_names(profile: Profile) -> list[str]:

@@ -52,6 +52,8 @@ __all__ = [
     "validate_numa_distance",
     "complete_init_numa_distance",
     "machine_numa_finish_cpu_init",
+    "numa_cpu_pre_plug",
+    "CPU_UNSET_NUMA_NODE_ID",
     "numa_validate_initiator",
     "numa_legacy_auto_assign_ram",
     "numa_default_auto_assign_ram",
@@ -65,6 +67,8 @@ NUMA_DISTANCE_MIN = 10
 NUMA_DISTANCE_DEFAULT = 20
 NUMA_DISTANCE_MAX = 254
 NUMA_DISTANCE_UNREACHABLE = 255
+#: include/sysemu/numa.h: a CPU's node-id before it is mapped to a node.
+CPU_UNSET_NUMA_NODE_ID = -1
 #: hw/core/machine.c machine_class_init: numa_mem_align_shift (8 MiB), used
 #: only by the legacy auto-assignment helpers.
 NUMA_MEM_ALIGN_SHIFT = 23
@@ -473,6 +477,24 @@ def machine_numa_finish_cpu_init(
             "All CPU(s) up to maxcpus should be described in NUMA config, ability to start "
             "up with partial NUMA mappings is obsoleted and will be removed in future"
         )
+
+
+def numa_cpu_pre_plug(slot: CpuSlot, node_id: int) -> int:
+    """The node-id a CPU plugged into ``slot`` ends up with (hw/core/numa.c, 7.2).
+
+    An unset node-id is filled in from the slot (QEMU's comment blames
+    libvirt for not passing it); a slot without a node counts as node 0,
+    QEMU's zero-filled CpuInstanceProperties.
+
+    Raises:
+        GenericError: ``invalid node-id, must be N``.
+    """
+    if node_id == CPU_UNSET_NUMA_NODE_ID:
+        return slot.props.get("node-id", CPU_UNSET_NUMA_NODE_ID)
+    expected = slot.props.get("node-id", 0)
+    if node_id != expected:
+        raise GenericError(f"invalid node-id, must be {expected}")
+    return node_id
 
 
 def _auto_assign_ram(state: NumaState, mc: MachineClass, ram_size: int, reporter: Reporter) -> None:

@@ -59,6 +59,8 @@ __all__ = [
     "Bus",
     "QdevTree",
     "qdev_device_add",
+    "qdev_new",
+    "qdev_realize",
     "qdev_unplug",
     "qdev_set_property",
     "qdev_unplug_complete",
@@ -152,6 +154,13 @@ class DeviceKind:
 
     def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
         """Check everything about plugging ``dev``; raise QMPError, change nothing."""
+
+    def realize(self, machine: Machine, dev: DeviceState) -> None:
+        """The type's realize checks that run without a hotplug handler too.
+
+        device_set_realized calls the type's realize whether or not a
+        handler pre-plugged the device; raise QMPError, change nothing.
+        """
 
     def plug(self, machine: Machine, dev: DeviceState) -> None:
         """Commit the plug that pre_plug accepted."""
@@ -352,7 +361,8 @@ class CliDeviceError(Exception):
 
 
 class QdevTree:
-    """/machine/peripheral and /machine/peripheral-anon: the user's devices."""
+    """The devices: the user's, in /machine/peripheral and /machine/peripheral-anon,
+    and the board's own that are modelled (boot CPUs, in /machine/unattached)."""
 
     def __init__(self, registry: DeviceRegistry) -> None:
         self.registry = registry
@@ -373,14 +383,20 @@ class QdevTree:
         parts = [p for p in path.split("/") if p]
         return self.by_path("/" + "/".join(parts))
 
+    def _container(self, dev: DeviceState) -> GStrHashSet | None:
+        parent = dev.qom_path.rsplit("/", 1)[0]
+        return {PERIPHERAL: self.peripheral, PERIPHERAL_ANON: self.peripheral_anon}.get(parent)
+
     def add(self, dev: DeviceState) -> None:
-        container = self.peripheral if dev.id is not None else self.peripheral_anon
-        container.add(dev.name)
+        container = self._container(dev)
+        if container is not None:
+            container.add(dev.name)
         self.devices.append(dev)
 
     def remove(self, dev: DeviceState) -> None:
-        container = self.peripheral if dev.id is not None else self.peripheral_anon
-        container.discard(dev.name)
+        container = self._container(dev)
+        if container is not None:
+            container.discard(dev.name)
         self.devices.remove(dev)
 
 
@@ -610,20 +626,41 @@ def qdev_device_add(
     if ready and bus is None and not dc.kind.has_hotplug_handler(machine):
         raise GenericError(f"Device '{driver}' can not be hotplugged on this machine")
     ident = opts.get("id")
-    dev = DeviceState(dc, {p.name: p.default for p in dc.properties}, hotplugged=ready)
+    dev = qdev_new(dc, hotplugged=ready)
     _qdev_set_id(machine.qdev, dev, ident if isinstance(ident, str) else None)
     for key in _property_order(opts):
         _set_property(machine, dev, key, opts[key], from_json)
-    if bus is not None or dc.kind.has_hotplug_handler(machine):
+    qdev_realize(machine, dev, bus, reporter)
+    return dev
+
+
+def qdev_new(dc: DeviceClass, hotplugged: bool) -> DeviceState:
+    """hw/core/qdev.c qdev_new: a device of type ``dc`` with its defaults, unnamed."""
+    return DeviceState(dc, {p.name: p.default for p in dc.properties}, hotplugged=hotplugged)
+
+
+def qdev_realize(
+    machine: Machine, dev: DeviceState, bus: Bus | None = None, reporter: Reporter | None = None
+) -> None:
+    """hw/core/qdev.c device_set_realized: pre_plug, the type's realize, plug.
+
+    ``dev`` is named (its QOM path set) and has its properties.  The board
+    calls this for the devices it makes itself (boot CPUs).
+
+    Raises:
+        QMPError: the handler's or the type's refusal; nothing has changed.
+    """
+    kind = dev.dc.kind
+    if bus is not None or kind.has_hotplug_handler(machine):
         try:
-            dc.kind.pre_plug(machine, dev)
+            kind.pre_plug(machine, dev)
         finally:
             if reporter is not None:
                 for msg in dev.warnings:
                     reporter.warn(msg)
+    kind.realize(machine, dev)
     machine.qdev.add(dev)
-    dc.kind.plug(machine, dev)
-    return dev
+    kind.plug(machine, dev)
 
 
 def _qdev_set_id(tree: QdevTree, dev: DeviceState, ident: str | None) -> None:

@@ -7,13 +7,15 @@ I/O (the server) drains the outbox, stamps and delivers it.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from qmpnuma.machine.guest import ScriptedGuest
     from qmpnuma.machine.machine import Machine
 
-__all__ = ["RunState", "VM", "Event"]
+__all__ = ["RunState", "VM", "Event", "Chardev", "VcpuThreadIds"]
 
 
 class RunState(enum.Enum):
@@ -34,6 +36,38 @@ Event = tuple[str, "dict[str, object] | None"]
 
 
 @dataclass
+class Chardev:
+    """A character device, as query-chardev and query-yank show it (chardev/char.c)."""
+
+    label: str
+    #: Its address as QEMU spells it (``unix:/run/q.sock,server=on``).
+    address: str
+    #: Socket chardevs register a yank instance (chardev/char-socket.c).
+    socket: bool = True
+    #: Whether its front end (a monitor) has opened it.
+    frontend_open: bool = True
+    #: Whether a peer is connected; the server keeps this up to date.
+    connected: bool = False
+    #: The address shown while connected, when it differs (an inherited fd).
+    peer_address: str | None = None
+
+    @property
+    def filename(self) -> str:
+        """char-socket.c: a socket without a peer says ``disconnected:``."""
+        if self.socket and not self.connected:
+            return f"disconnected:{self.address}"
+        return self.peer_address or self.address
+
+
+class VcpuThreadIds(Protocol):
+    """Where vCPU thread ids come from: the shell's threads, one per vCPU."""
+
+    def thread_ids(self, cpu_indexes: Sequence[int]) -> dict[int, int]:
+        """The host thread id of each present vCPU, by cpu-index."""
+        ...
+
+
+@dataclass
 class VM:
     machine: Machine
     #: False with -S: the VM stays in prelaunch once the machine is built.
@@ -43,6 +77,16 @@ class VM:
     runstate: RunState = RunState.PRELAUNCH
     #: Set by ``quit``; the server exits once the reply is out.
     shutdown_requested: bool = False
+    #: The character devices, in creation order.
+    chardevs: list[Chardev] = field(default_factory=list)
+    #: Migration capabilities switched on (migrate-set-capabilities).
+    migration_capabilities: frozenset[str] = frozenset()
+    #: Chardevs yanked by the last command; the server drops their peers.
+    yanked: list[str] = field(default_factory=list)
+    #: The vCPU threads; None in-process, where the caller's thread stands in.
+    vcpu_threads: VcpuThreadIds | None = None
+    #: -qmpnuma-guest scripted: the guest that answers hotplug requests.
+    guest: ScriptedGuest | None = None
 
     @property
     def events(self) -> list[Event]:
@@ -51,6 +95,15 @@ class VM:
 
     def emit(self, name: str, data: dict[str, object] | None = None) -> None:
         self.machine.emit(name, data)
+
+    def run_guest(self) -> None:
+        """Let the scripted guest act (after each command); a silent one never does."""
+        if self.guest is not None:
+            self.guest.react(self.machine, self.running)
+
+    def drain_yanked(self) -> list[str]:
+        yanked, self.yanked = self.yanked, []
+        return yanked
 
     def drain_events(self) -> list[Event]:
         events, self.machine.events = self.machine.events, []

@@ -26,6 +26,8 @@ __all__ = [
     "x86_possible_cpu_arch_ids",
     "cpu_slot_to_string",
     "x86_get_default_cpu_node_id",
+    "x86_apicid_from_topo_ids",
+    "x86_topo_ids_from_apicid",
     "INSTANCE_ID_KEYS",
 ]
 
@@ -201,16 +203,33 @@ def _bitwidth_for_count(count: int) -> int:
     return (count - 1).bit_length() if count > 1 else 0
 
 
-def _x86_apicid_from_topo(smp: SmpConfig, socket: int, die: int, core: int, thread: int) -> int:
-    smt_width = _bitwidth_for_count(smp.threads)
-    core_width = _bitwidth_for_count(smp.cores)
-    die_width = _bitwidth_for_count(smp.dies)
+def _widths(smp: SmpConfig) -> tuple[int, int, int]:
+    """Bits of the thread, core and die fields of an APIC id."""
+    return (
+        _bitwidth_for_count(smp.threads),
+        _bitwidth_for_count(smp.cores),
+        _bitwidth_for_count(smp.dies),
+    )
+
+
+def x86_apicid_from_topo_ids(smp: SmpConfig, socket: int, die: int, core: int, thread: int) -> int:
+    """include/hw/i386/topology.h x86_apicid_from_topo_ids."""
+    smt_width, core_width, die_width = _widths(smp)
     return (
         (socket << (smt_width + core_width + die_width))
         | (die << (smt_width + core_width))
         | (core << smt_width)
         | thread
     )
+
+
+def x86_topo_ids_from_apicid(smp: SmpConfig, apic_id: int) -> tuple[int, int, int, int]:
+    """include/hw/i386/topology.h x86_topo_ids_from_apicid: (socket, die, core, thread)."""
+    smt_width, core_width, die_width = _widths(smp)
+    thread = apic_id & ((1 << smt_width) - 1)
+    core = apic_id >> smt_width & ((1 << core_width) - 1)
+    die = apic_id >> (smt_width + core_width) & ((1 << die_width) - 1)
+    return apic_id >> (smt_width + core_width + die_width), die, core, thread
 
 
 def x86_possible_cpu_arch_ids(smp: SmpConfig, cpu_type: str) -> list[CpuSlot]:
@@ -234,7 +253,7 @@ def x86_possible_cpu_arch_ids(smp: SmpConfig, cpu_type: str) -> list[CpuSlot]:
                 index=index,
                 type=cpu_type,
                 vcpus_count=1,
-                arch_id=_x86_apicid_from_topo(smp, socket, die, core, thread),
+                arch_id=x86_apicid_from_topo_ids(smp, socket, die, core, thread),
                 props=props,
             )
         )

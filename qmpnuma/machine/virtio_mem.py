@@ -356,7 +356,7 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
     def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
         return virtio_mem_get_min_alignment(self.config(dev), self.region(machine, dev))
 
-    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+    def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         num_nodes = machine.numa.num_nodes if machine.numa is not None else 0
         busy = machine.is_mapped(backend.id)
         done = virtio_mem_realize(

@@ -162,6 +162,8 @@ def proxy_qom_properties(
     return (*_CLASS_PROPS, *reversed(walked))
 
 
+#: DeviceClass.bus_type of every PCI device (virtio proxies, piix3-usb-uhci...).
+PCI_BUS_TYPE = "PCI"
 #: The root buses' canonical paths (the host bridge's child bus).
 _BUS_PATHS = {"i440fx": "/machine/i440fx/pci.0", "q35": "/machine/q35/pcie.0"}
 #: pci_qdev_realize: romsize -1 (unset) is the only non-power of two allowed.
@@ -181,7 +183,7 @@ def pci_bus(machine: Machine) -> PCIBus | None:
     if bus is None:
         return None
     for dev in machine.qdev.devices:
-        if isinstance(dev.dc.kind, VirtioMDPCIKind):
+        if dev.dc.bus_type == PCI_BUS_TYPE:
             bus.register(_devfn(dev), _pci_function(dev))
     return bus
 
@@ -327,9 +329,9 @@ class VirtioMDPCIKind(MemoryDeviceKind):
         dev.props["addr"] = bus.check_register(
             _pci_function(dev), None if devfn == -1 else devfn, dev.hotplugged
         )
-        self.realize(machine, dev, self.region(machine, dev))
+        self.realize_vdev(machine, dev, self.region(machine, dev))
 
-    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+    def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         """The virtio device's realize checks; records its state (and warnings) on ``dev``."""
         raise NotImplementedError
 

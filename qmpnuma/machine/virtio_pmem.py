@@ -119,7 +119,7 @@ class VirtioPMEMPCIKind(VirtioMDPCIKind):
         # No get_min_alignment hook: the region's own alignment decides.
         return self.region(machine, dev).block_align
 
-    def realize(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+    def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         memaddr = dev.props["memaddr"]
         assert isinstance(memaddr, int)
         config = VirtioPMEM(memdev=backend.id, memaddr=memaddr)

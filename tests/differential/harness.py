@@ -275,9 +275,13 @@ def _normalise_value(value: object, key: str | None = None) -> object:
         return [_normalise_value(v) for v in value]
     if key == "thread-id" and isinstance(value, int):
         return 0
+    if isinstance(value, str):
+        # HMP ``info cpus`` prints the vCPU thread ids too.
+        return _HMP_THREAD_ID.sub("thread_id=0", value)
     return value
 
 
+_HMP_THREAD_ID = re.compile(r"thread_id=\d+")
 #: -msg timestamp=on's prefix (util/error-report.c real_time_iso8601).
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z ")
 #: The program name, after the optional time and guest name.

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from qmpnuma.commands.context import CommandContext
+from qmpnuma.commands.hmp import qmp_human_monitor_command
 from qmpnuma.commands.hmp_info import INFO_COMMANDS
 from qmpnuma.commands.machine import (
     qmp_query_cpus_fast,
@@ -144,6 +145,17 @@ def test_hotpluggable_cpus_hmp() -> None:
         '  CPUInstance Properties:\n    node-id: "0"\n    socket-id: "0"\n'
         '    core-id: "2"\n    thread-id: "0"\n  type: "qemu64-x86_64-cpu"\n'
         '  vcpus_count: "1"\n  qom_path: "/machine/unattached/device[2]"\n'
+    )
+
+
+def test_info_cpus_marks_the_monitor_cpu() -> None:
+    ctx = two_node_machine()
+    tid = os.getpid()
+    assert INFO_COMMANDS["cpus"](ctx) == (
+        f"* CPU #0: thread_id={tid}\n  CPU #1: thread_id={tid}\n"
+    )
+    assert qmp_human_monitor_command(ctx, {"command-line": "info cpus", "cpu-index": 1}) == (
+        f"  CPU #0: thread_id={tid}\r\n* CPU #1: thread_id={tid}\r\n"
     )
 
 

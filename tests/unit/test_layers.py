@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "qmpnuma"
-BOTTOM = {"errors", "profile", "cutils", "hashorder"}
+BOTTOM = {"errors", "profile", "cutils", "hashorder", "facts"}
 #: What each floor may import from qmpnuma, itself included.
 ALLOWED: dict[str, set[str]] = {
     "errors": {"errors"},
     "profile": {"profile"},
     "cutils": {"cutils", "errors"},
     "hashorder": {"hashorder"},
+    "facts": {"facts"},
+    "data": set(),
     "machine": {"machine"} | BOTTOM,
     "protocol": {"protocol"} | BOTTOM,
     "commands": {"commands", "machine"} | BOTTOM,
@@ -33,8 +35,9 @@ ALLOWED: dict[str, set[str]] = {
     "fleet_control": {"fleet_control", "fleet", "protocol", "qapi", "commands", "machine"}
                      | BOTTOM,
     "pytest_plugin": {"pytest_plugin", "fleet", "machine"} | BOTTOM,
-    "__main__": {"__main__", "chardev", "server", "cli", "protocol", "qapi", "commands",
-                 "machine", "launch", "record"} | BOTTOM,
+    "__main__": {"__main__", "vcpu_threads", "chardev", "server", "cli", "protocol", "qapi",
+                 "commands", "machine", "launch", "record"} | BOTTOM,
+    "vcpu_threads": {"vcpu_threads"},
     "__init__": set(),
 }
 #: Third-party and stdlib modules a floor must not touch.

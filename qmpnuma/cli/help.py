@@ -1,0 +1,199 @@
+"""The texts of ``-h``, ``-version`` and the ``help`` listings.
+
+QEMU counterparts: softmmu/vl.c help() and version(), and the listings of
+``-machine help`` (machine_help_func), ``-cpu help`` (x86_cpu_list),
+``-object help`` (user_creatable_print_help), ``-device help``
+(qdev_device_help's device list), ``-accel help`` and ``-vga help``.
+
+The texts are QEMU 7.2's, recorded by scripts/record-qemu-facts, restricted
+to what qmpnuma models: the usage lists the options qmpnuma accepts, the
+listings the machine types, CPU models, object and device types it can
+create.  Where QEMU names itself, qmpnuma says what it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+from qmpnuma.facts import qemu_facts
+from qmpnuma.profile import Profile
+
+__all__ = [
+    "version_text",
+    "usage_text",
+    "machine_help",
+    "cpu_help",
+    "object_help",
+    "object_type_help",
+    "device_help",
+    "device_type_help",
+    "accel_help",
+    "vga_help",
+]
+
+#: An option's entry in QEMU's help() starts at column 0 with a dash; a
+#: section title there ends with a colon; continuations are indented.
+_ENTRY = "-"
+#: QEMU's help() ends with the keys of the graphical console, which qmpnuma
+#: has not; the usage stops before them.
+_FOOTER = "During emulation, the following keys are useful:"
+#: -accel help: the only accelerator qmpnuma runs as (TCG).
+ACCELERATORS = ("tcg",)
+#: -vga help: qmpnuma models no graphics card.
+_VGA_NONE = f"{'none':<20} no graphic card"
+
+
+def version_text(profile: Profile) -> str:
+    """vl.c version(): QEMU's first line with our package, then what we are."""
+    major, minor, micro = profile.version
+    return (
+        f"QEMU emulator version {major}.{minor}.{micro}{profile.package}\n"
+        "qmpnuma emulates QEMU's machine NUMA subsystem over QMP; no guest runs.\n"
+    )
+
+
+def _newcomer(prog: str) -> str:
+    return (
+        f"usage: {prog} [options]\n"
+        "\n"
+        f"{prog} answers QMP as qemu-system-x86_64 7.2 does, for the machine its\n"
+        "options describe (NUMA nodes, CPUs, memory, memory devices), without\n"
+        "running a guest.  Name it where you would name qemu-system-x86_64.\n"
+        f"With no option at all, {prog} serves a two-node default machine on\n"
+        "./qmpnuma.sock:\n"
+        "\n"
+        f"    {prog}\n"
+        "    qmp-shell ./qmpnuma.sock\n"
+        "\n"
+        "Only the options below are emulated; any other QEMU option is refused\n"
+        "as an invalid option.\n"
+        "\n"
+    )
+
+
+#: The options qmpnuma adds to QEMU's, in QEMU's help layout.
+_OWN_OPTIONS = (
+    "qmpnuma options:\n"
+    "-qmpnuma-guest silent|scripted\n"
+    "                how the emulated guest behaves (default: silent, a guest\n"
+    "                without drivers); 'scripted' grants unplug requests of DIMMs\n"
+    "                and CPUs and resizes virtio-mem devices, deterministically\n"
+    "\n"
+)
+
+
+def _option_name(line: str) -> str:
+    """``-machine [type=]name...`` -> ``machine``; ``-h or -help`` -> ``h``."""
+    word = line[1:].split(" ", 1)[0]
+    return word.split("/", 1)[0].split("[", 1)[0]
+
+
+def usage_text(prog: str, profile: Profile, accepted: Callable[[str], bool]) -> str:
+    """vl.c help(): QEMU 7.2's entries for the options ``accepted`` says we take."""
+    sections: list[tuple[str, list[str]]] = []
+    keep = False
+    for line in qemu_facts().help["usage"].split("\n"):
+        if line.startswith(_FOOTER):
+            break
+        if line.endswith(":") and not line.startswith((_ENTRY, " ")):
+            sections.append((line, []))
+            keep = False
+        elif line.startswith(_ENTRY) and sections:
+            keep = accepted(_option_name(line))
+            if keep:
+                sections[-1][1].append(line)
+        elif line.startswith(" ") and keep:
+            sections[-1][1].append(line)
+    body = "".join(
+        f"{title}\n" + "".join(f"{line}\n" for line in lines) + "\n"
+        for title, lines in sections
+        if lines
+    )
+    return version_text(profile) + _newcomer(prog) + body + _OWN_OPTIONS
+
+
+def _listing(topic: str, keep: Callable[[str], bool], header_lines: int) -> str:
+    """A recorded listing: its header, then the lines ``keep`` accepts."""
+    return _listing_text(qemu_facts().help[topic], keep, header_lines) + "\n"
+
+
+def machine_help(names: Collection[str]) -> str:
+    """hw/core/machine.c machine_help_func: ``name  description`` lines."""
+    return _listing("machine", lambda line: line.split(" ", 1)[0] in names, 1)
+
+
+def cpu_help(models: Collection[str]) -> str:
+    """target/i386/cpu.c x86_cpu_list: the models, then the CPUID flags as recorded."""
+    text: str = qemu_facts().help["cpu"]
+    head, sep, flags = text.partition("\n\n")
+
+    def keep(line: str) -> bool:
+        parts = line.split()
+        return len(parts) >= 2 and parts[1] in models
+
+    return _listing_text(head, keep, 1) + sep + flags
+
+
+def _listing_text(text: str, keep: Callable[[str], bool], header_lines: int) -> str:
+    """The first ``header_lines`` of ``text``, then the others ``keep`` accepts."""
+    lines = text.rstrip("\n").split("\n")
+    kept = [line for line in lines[header_lines:] if keep(line)]
+    return "\n".join([*lines[:header_lines], *kept])
+
+
+def object_help(types: Collection[str]) -> str:
+    """qom/object_interfaces.c user_creatable_print_help: the creatable types."""
+    return _listing("object", lambda line: line.strip() in types, 1)
+
+
+def object_type_help(qom_type: str, types: Collection[str]) -> str | None:
+    """``-object TYPE,help``: the type's properties as QEMU 7.2 lists them.
+
+    None for a type qmpnuma does not create: the caller refuses it as QEMU
+    refuses an unknown type.
+    """
+    if qom_type not in types:
+        return None
+    text: str = qemu_facts().help["object-types"][qom_type]
+    return text
+
+
+def device_type_help(driver: str, types: Collection[str]) -> str | None:
+    """``-device TYPE,help``: the type's properties as QEMU 7.2 lists them.
+
+    None for a type qmpnuma does not model: the device layer refuses it.
+    """
+    recorded = qemu_facts().help["device-types"]
+    if driver not in types or driver not in recorded:
+        return None
+    text: str = recorded[driver]
+    return text
+
+
+def device_help(types: Collection[str]) -> str:
+    """softmmu/qdev-monitor.c qdev_device_help: categories and ``name "T"`` lines.
+
+    A category keeps its title line only when one of its devices is listed.
+    """
+    out: list[str] = []
+    title = ""
+    for line in qemu_facts().help["device"].split("\n"):
+        if line.endswith(":"):
+            title = line
+        elif line.startswith('name "') and line.split('"', 2)[1] in types:
+            if title:
+                out += ["", title] if out else [title]
+                title = ""
+            out.append(line)
+    return "".join(f"{line}\n" for line in out)
+
+
+def accel_help() -> str:
+    """accel/accel-softmmu.c accel_help_func-like list: what we run as."""
+    title: str = qemu_facts().help["accel"].split("\n", 1)[0]
+    return "".join(f"{line}\n" for line in (title, *ACCELERATORS))
+
+
+def vga_help() -> str:
+    """softmmu/vl.c select_vgahw's listing: only ``none`` is modelled."""
+    return f"{_VGA_NONE}\n"

@@ -1,0 +1,51 @@
+"""The recorded QEMU 7.2 facts (qmpnuma/data/qemu72.json) against our schema.
+
+scripts/record-qemu-facts records replies from QEMU; each must be a value
+of the type our schema declares for that command's reply, so that what the
+probe commands return is what query-qmp-schema announces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import jsonschema
+import pytest
+
+from qmpnuma.facts import qemu_facts
+from qmpnuma.protocol.json import encode
+from qmpnuma.qapi.schema import load_schema
+from qmpnuma.qapi.validate import argument_schema
+
+
+def check(type_name: str, values: Iterable[object]) -> None:
+    validator = jsonschema.Draft202012Validator(argument_schema(load_schema(), type_name))
+    for value in values:
+        validator.validate(value)
+
+
+def test_replies_are_values_of_the_declared_types() -> None:
+    facts = qemu_facts()
+    check("MachineInfo", facts.machines)
+    check("CpuDefinitionInfo", facts.cpu_definitions)
+    check("ObjectTypeInfo", facts.qom_types)
+    check("ObjectPropertyInfo", (p for r in facts.qom_properties.values() for p in r["return"]))
+    check("ObjectPropertyInfo",
+          (p for r in facts.device_properties.values() if "return" in r for p in r["return"]))
+    check("CpuModelExpansionInfo",
+          (r["return"] for _, r in facts.cpu_model_expansions if "return" in r))
+    check("TargetInfo", [facts.replies["query-target"]["return"]])
+    check("KvmInfo", [facts.replies["query-kvm"]["return"]])
+    check("CommandLineOptionInfo", facts.replies["query-command-line-options"]["return"])
+    check("MigrationCapabilityStatus", facts.replies["query-migrate-capabilities"]["return"])
+
+
+@pytest.mark.parametrize("args", [0, 3])
+def test_dict_order_survives_the_encoder(args: int) -> None:
+    # Recorded in QEMU's output order; loaded so that our QDict-ordered
+    # encoder writes that order back, even for keys sharing a bucket.
+    _, reply = qemu_facts().cpu_model_expansions[args]
+    props = reply["return"]["model"]["props"]
+    text = encode(props).decode()
+    positions = [text.index(f'"{key}"') for key in reversed(list(props))]
+    assert positions == sorted(positions)
