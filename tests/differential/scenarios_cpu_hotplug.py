@@ -250,6 +250,26 @@ PROPERTY_ERRORS = (
 )
 
 OTHER = [
+    # Partial -numa cpus=: the unmapped slots go to node 0 (with warnings).
+    Scenario("cpu-hotplug-partial-numa",
+             ("-S", "-smp", "1,maxcpus=4,sockets=4", "-m", "512M",
+              "-object", "memory-backend-ram,id=r0,size=256M",
+              "-object", "memory-backend-ram,id=r1,size=256M",
+              "-numa", "node,nodeid=0,memdev=r0,cpus=0", "-numa", "node,nodeid=1,memdev=r1,cpus=2"),
+             (device_add(socket_id=1, core_id=0, thread_id=0, node_id=1),
+              device_add(socket_id=1, core_id=0, thread_id=0),
+              device_add(socket_id=2, core_id=0, thread_id=0, node_id=1),
+              device_add(socket_id=3, core_id=0, thread_id=0, node_id=0), *VIEWS)),
+    # The CPU mapping set over QMP before the machine exists.
+    Scenario("cpu-hotplug-preconfig",
+             ("--preconfig", "-smp", "1,maxcpus=4,sockets=2,cores=2", *numa_nodes(2)),
+             (device_add(socket_id=1, core_id=0, thread_id=0),
+              qmp("set-numa-node", {"type": "cpu", "node-id": 1, "socket-id": 0}),
+              qmp("set-numa-node", {"type": "cpu", "node-id": 0, "socket-id": 1}),
+              qmp("x-exit-preconfig"),
+              device_add(socket_id=1, core_id=1, thread_id=0, node_id=1),
+              device_add(socket_id=1, core_id=1, thread_id=0, node_id=0),
+              device_add(id="c", socket_id=0, core_id=1, thread_id=0), *VIEWS)),
     Scenario("cpu-hotplug-driver-names", ("-S", "-smp", "1,maxcpus=2,sockets=2"),
              (device_add("x86_64-cpu"), device_add("cpu"), device_add("qemu64"),
               device_add("host-x86_64-cpu", socket_id=1, core_id=0, thread_id=0),
