@@ -13,6 +13,7 @@ view, for 1 to 8 sockets with and without dies, threads and -numa cpu.
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable
 
 from tests.differential.harness import Scenario, Step, hmp, qmp
@@ -372,6 +373,36 @@ PLUG_ALL = [
     plug_all("8s-dies-threads", "pc", 8, 2, 1, 2),
 ]
 
+# -- seeded random plugs ------------------------------------------------------
+
+#: What a random device_add may set, and the values it draws from.
+_RANDOM_KEYS = ("socket-id", "die-id", "core-id", "thread-id", "node-id", "apic-id")
+_RANDOM_TOPOLOGIES = (
+    ("-machine", "pc", *SMT_TOPOLOGY),
+    ("-machine", "q35", *DIES_TOPOLOGY, *numa_nodes(2)),
+)
+
+
+def random_plugs(seed: int) -> Scenario:
+    """Fourteen device_adds of random (mostly near-valid) props, then the views.
+
+    Seeded, so the scenario is the same on every run.
+    """
+    rng = random.Random(seed)
+    steps = []
+    for _ in range(14):
+        args: dict[str, object] = {"driver": rng.choice([CPU] * 6 + ["max-x86_64-cpu"])}
+        if rng.random() < 0.4:
+            args["id"] = rng.choice(["a", "b", "vcpu3"])
+        for key in _RANDOM_KEYS:
+            if rng.random() < (0.15 if key == "apic-id" else 0.8):
+                args[key] = rng.choice([0, 0, 1, 1, 2, -1, 3, rng.randint(-3, 20)])
+        steps.append(qmp("device_add", args))
+    topology = _RANDOM_TOPOLOGIES[seed % len(_RANDOM_TOPOLOGIES)]
+    anon = qmp("qom-list", {"path": "/machine/peripheral-anon"})
+    return Scenario(f"cpu-hotplug-random-{seed}", ("-S", *topology), (*steps, *VIEWS, anon))
+
+
 SCENARIOS = [
     libvirt_setvcpus("pc"),
     libvirt_setvcpus("q35"),
@@ -386,4 +417,5 @@ SCENARIOS = [
     unplug("q35"),
     *OTHER,
     *PLUG_ALL,
+    *(random_plugs(seed) for seed in range(8)),
 ]
