@@ -375,32 +375,51 @@ PLUG_ALL = [
 
 # -- seeded random plugs ------------------------------------------------------
 
-#: What a random device_add may set, and the values it draws from.
+#: What a random device_add may spoil, and the values it draws from.
 _RANDOM_KEYS = ("socket-id", "die-id", "core-id", "thread-id", "node-id", "apic-id")
+_RANDOM_VALUES = (-1, 0, 1, 2, 3, 9)
+#: (arguments, sockets, dies, cores, threads, nodes): nodes get sockets round-robin.
 _RANDOM_TOPOLOGIES = (
-    ("-machine", "pc", *SMT_TOPOLOGY),
-    ("-machine", "q35", *DIES_TOPOLOGY, *numa_nodes(2)),
+    (("-machine", "pc", *SMT_TOPOLOGY), 2, 1, 2, 2, 0),
+    (("-machine", "q35", *DIES_TOPOLOGY, *numa_nodes(2)), 2, 2, 2, 2, 2),
 )
 
 
+def _random_props(
+    rng: random.Random, sockets: int, dies: int, cores: int, threads: int, nodes: int
+) -> dict[str, object]:
+    """A slot's props, as libvirt copies them, or a spoiled copy."""
+    socket, die = rng.randrange(sockets), rng.randrange(dies)
+    props: dict[str, object] = {"socket-id": socket}
+    if dies > 1:
+        props["die-id"] = die
+    props.update({"core-id": rng.randrange(cores), "thread-id": rng.randrange(threads)})
+    if nodes and rng.random() < 0.7:
+        props["node-id"] = socket % nodes
+    if rng.random() < 0.35:
+        key = rng.choice(_RANDOM_KEYS)
+        if rng.random() < 0.5:
+            props[key] = rng.choice(_RANDOM_VALUES)
+        else:
+            props.pop(key, None)
+    return props
+
+
 def random_plugs(seed: int) -> Scenario:
-    """Fourteen device_adds of random (mostly near-valid) props, then the views.
+    """Fourteen device_adds, mostly a slot's own props, often spoiled; then the views.
 
     Seeded, so the scenario is the same on every run.
     """
     rng = random.Random(seed)
+    args, *shape = _RANDOM_TOPOLOGIES[seed % len(_RANDOM_TOPOLOGIES)]
     steps = []
     for _ in range(14):
-        args: dict[str, object] = {"driver": rng.choice([CPU] * 6 + ["max-x86_64-cpu"])}
+        add: dict[str, object] = {"driver": rng.choice([CPU] * 6 + ["max-x86_64-cpu"])}
         if rng.random() < 0.4:
-            args["id"] = rng.choice(["a", "b", "vcpu3"])
-        for key in _RANDOM_KEYS:
-            if rng.random() < (0.15 if key == "apic-id" else 0.8):
-                args[key] = rng.choice([0, 0, 1, 1, 2, -1, 3, rng.randint(-3, 20)])
-        steps.append(qmp("device_add", args))
-    topology = _RANDOM_TOPOLOGIES[seed % len(_RANDOM_TOPOLOGIES)]
+            add["id"] = rng.choice(["a", "b", "vcpu3"])
+        steps.append(qmp("device_add", {**add, **_random_props(rng, *shape)}))
     anon = qmp("qom-list", {"path": "/machine/peripheral-anon"})
-    return Scenario(f"cpu-hotplug-random-{seed}", ("-S", *topology), (*steps, *VIEWS, anon))
+    return Scenario(f"cpu-hotplug-random-{seed}", ("-S", *args), (*steps, *VIEWS, anon))
 
 
 SCENARIOS = [
