@@ -10,13 +10,12 @@ switched to the modern CPU hotplug interface.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
 from qemu.qmp import ExecuteError, QMPClient
 
-from tests.e2e.conftest import start_daemon
+from qmpnuma.pytest_plugin import MachineFactory
 
 LIBVIRT_ARGV = (
     "-S", "-machine", "pc-i440fx-7.2,usb=off,dump-guest-core=off", "-cpu", "qemu64",
@@ -40,8 +39,10 @@ async def _setvcpus(qmp: QMPClient) -> tuple[Any, Any, str]:
     return after, fast, info.value.error.error.desc
 
 
-def test_libvirt_setvcpus(tmp_path: Path) -> None:
-    daemon = start_daemon(tmp_path, *LIBVIRT_ARGV)
+def test_libvirt_setvcpus(qmpnuma: MachineFactory) -> None:
+    daemon = qmpnuma.start(
+        *LIBVIRT_ARGV, mode="subprocess",
+    )
 
     async def go() -> tuple[Any, Any, str]:
         qmp = QMPClient("libvirt")
@@ -51,10 +52,7 @@ def test_libvirt_setvcpus(tmp_path: Path) -> None:
         finally:
             await qmp.disconnect()
 
-    try:
-        after, fast, refusal = asyncio.run(go())
-    finally:
-        daemon.stop()
+    after, fast, refusal = asyncio.run(go())
     plugged = next(cpu for cpu in after if cpu["props"]["socket-id"] == 2)
     assert plugged["qom-path"] == "/machine/peripheral/vcpu2"
     assert fast[-1]["cpu-index"] == 2 and fast[-1]["props"]["node-id"] == 1

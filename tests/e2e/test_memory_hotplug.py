@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from qemu.qmp import ExecuteError, QMPClient
 
-from tests.e2e.conftest import start_daemon
+from qmpnuma.pytest_plugin import MachineFactory
 
 GiB = 1 << 30
 
 
-def test_libvirt_dimm_sequence(tmp_path: Path) -> None:
-    d = start_daemon(
-        tmp_path, "-S", "-m", "2G,slots=4,maxmem=8G",
-        "-object", "memory-backend-ram,id=n0,size=1G",
-        "-object", "memory-backend-ram,id=n1,size=1G",
-        "-numa", "node,nodeid=0,memdev=n0", "-numa", "node,nodeid=1,memdev=n1",
-    )  # fmt: skip
+def test_libvirt_dimm_sequence(qmpnuma: MachineFactory) -> None:
+    d = qmpnuma.start(
+        "-S", "-m", "2G,slots=4,maxmem=8G", "-object", "memory-backend-ram,id=n0,size=1G",
+        "-object", "memory-backend-ram,id=n1,size=1G", "-numa", "node,nodeid=0,memdev=n0",
+        "-numa", "node,nodeid=1,memdev=n1", mode="subprocess",
+    )
 
     async def go() -> tuple[object, ...]:
         qmp = QMPClient("libvirt")
@@ -41,10 +39,7 @@ def test_libvirt_dimm_sequence(tmp_path: Path) -> None:
         await qmp.disconnect()
         return devices, peripheral, numa, busy.value.error.error.desc, still
 
-    try:
-        devices, peripheral, numa, busy, still = asyncio.run(go())
-    finally:
-        d.stop()
+    devices, peripheral, numa, busy, still = asyncio.run(go())
     assert devices == [{"type": "dimm", "data": {
         "id": "dimm0", "addr": 4 * GiB, "size": GiB, "slot": 0, "node": 1,
         "memdev": "/objects/memdimm0", "hotplugged": True, "hotpluggable": True,

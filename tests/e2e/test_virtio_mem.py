@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from qemu.qmp import ExecuteError, QMPClient
 
-from tests.e2e.conftest import start_daemon
+from qmpnuma.pytest_plugin import MachineFactory
 
 MiB = 1 << 20
 DEVICE = "/machine/peripheral/virtiomem0"
 
 
-def test_libvirt_attaches_and_resizes_virtio_mem(tmp_path: Path) -> None:
-    d = start_daemon(tmp_path, "-S", "-nodefaults", "-m", "size=1048576k,slots=4,maxmem=4194304k",
-                     "-object", "memory-backend-ram,id=ram-node0,size=512M",
-                     "-numa", "node,nodeid=0,memdev=ram-node0",
-                     "-object", "memory-backend-ram,id=ram-node1,size=512M",
-                     "-numa", "node,nodeid=1,memdev=ram-node1")
+def test_libvirt_attaches_and_resizes_virtio_mem(qmpnuma: MachineFactory) -> None:
+    d = qmpnuma.start(
+        "-S", "-nodefaults", "-m", "size=1048576k,slots=4,maxmem=4194304k",
+        "-object", "memory-backend-ram,id=ram-node0,size=512M",
+        "-numa", "node,nodeid=0,memdev=ram-node0",
+        "-object", "memory-backend-ram,id=ram-node1,size=512M",
+        "-numa", "node,nodeid=1,memdev=ram-node1", mode="subprocess",
+    )
 
     async def go() -> None:
         qmp = QMPClient("libvirt")
@@ -49,21 +50,18 @@ def test_libvirt_attaches_and_resizes_virtio_mem(tmp_path: Path) -> None:
         assert e.value.error.error.desc == "virtio based memory devices cannot be unplugged."
         await qmp.disconnect()
 
-    try:
-        asyncio.run(go())
-    finally:
-        d.stop()
+    asyncio.run(go())
 
 
-def test_cold_plugged_virtio_pmem_and_mem_on_q35(tmp_path: Path) -> None:
-    d = start_daemon(tmp_path, "-S", "-nodefaults", "-machine", "q35",
-                     "-m", "1G,slots=2,maxmem=4G",
-                     "-object", "memory-backend-ram,id=n0,size=1G",
-                     "-numa", "node,nodeid=0,memdev=n0", "-numa", "node,nodeid=1",
-                     "-object", "memory-backend-ram,id=v0,size=1G",
-                     "-object", "memory-backend-ram,id=p0,size=512M",
-                     "-device", "virtio-mem-pci,id=vm0,memdev=v0,node=1,requested-size=64M",
-                     "-device", "virtio-pmem-pci,id=vp0,memdev=p0")
+def test_cold_plugged_virtio_pmem_and_mem_on_q35(qmpnuma: MachineFactory) -> None:
+    d = qmpnuma.start(
+        "-S", "-nodefaults", "-machine", "q35", "-m", "1G,slots=2,maxmem=4G",
+        "-object", "memory-backend-ram,id=n0,size=1G", "-numa", "node,nodeid=0,memdev=n0",
+        "-numa", "node,nodeid=1", "-object", "memory-backend-ram,id=v0,size=1G",
+        "-object", "memory-backend-ram,id=p0,size=512M",
+        "-device", "virtio-mem-pci,id=vm0,memdev=v0,node=1,requested-size=64M",
+        "-device", "virtio-pmem-pci,id=vp0,memdev=p0", mode="subprocess",
+    )
 
     async def go() -> None:
         qmp = QMPClient("e2e")
@@ -85,7 +83,4 @@ def test_cold_plugged_virtio_pmem_and_mem_on_q35(tmp_path: Path) -> None:
         assert e.value.error.error.desc == "Bus 'pcie.0' does not support hotplugging"
         await qmp.disconnect()
 
-    try:
-        asyncio.run(go())
-    finally:
-        d.stop()
+    asyncio.run(go())
