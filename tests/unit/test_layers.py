@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "qmpnuma"
-BOTTOM = {"errors", "profile", "cutils", "hashorder"}
+BOTTOM = {"errors", "profile", "cutils", "hashorder", "frozen"}
 #: What each floor may import from qmpnuma, itself included.
 ALLOWED: dict[str, set[str]] = {
     "errors": {"errors"},
     "profile": {"profile"},
     "cutils": {"cutils", "errors"},
     "hashorder": {"hashorder"},
+    "frozen": {"frozen"},
     "machine": {"machine"} | BOTTOM,
     "protocol": {"protocol"} | BOTTOM,
     "commands": {"commands", "machine"} | BOTTOM,

@@ -15,7 +15,7 @@ from qmpnuma.machine.runstate import VM
 from qmpnuma.profile import DEFAULT_PROFILE
 from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_schema
-from qmpnuma.server import OUTBOX_LEN, MachineServer, MonitorEndpoint, StreamReporter
+from qmpnuma.server import MachineServer, MonitorEndpoint, ServerStatistics, StreamReporter
 
 
 class Peer:
@@ -51,6 +51,10 @@ class Peer:
         assert await self.execute("qmp_capabilities") == {"return": {}}
 
 
+#: A small event backlog, so that a test reaches it quickly.
+BACKLOG = 64 * 1024
+
+
 def make_server(*argv: str, stderr: io.StringIO | None = None) -> MachineServer:
     config = configure(list(argv), DEFAULT_PROFILE, CliReporter("qmpnuma", io.StringIO()))
     vm = VM(config.machine, autostart=not config.start_paused)
@@ -60,6 +64,7 @@ def make_server(*argv: str, stderr: io.StringIO | None = None) -> MachineServer:
         DEFAULT_PROFILE,
         reporter=StreamReporter(stderr or io.StringIO()),
         clock=lambda: 1234.5,
+        event_backlog_limit=BACKLOG,
     )
 
 
@@ -136,15 +141,16 @@ async def test_a_monitor_that_does_not_read_is_dropped(
     await deaf.negotiate()
     busy = connect()
     await busy.negotiate()
-    # Each cont/stop pair queues two events for the deaf monitor.
-    for _ in range(OUTBOX_LEN):
-        await busy.send(b'{"execute": "cont"}{"execute": "stop"}')
-        for _ in range(4):
+    # Each cont/stop pair queues two events (~150 bytes) for the deaf monitor.
+    pairs = 32
+    for _ in range(BACKLOG // (150 * pairs) + 1):
+        await busy.send(b'{"execute": "cont"}{"execute": "stop"}' * pairs)
+        for _ in range(4 * pairs):
             await busy.message()
     # The deaf monitor was cut off; the busy one carries on.
     assert await busy.execute("query-status") == {
         "return": {"status": "paused", "singlestep": False, "running": False}}
-    assert server.statistics().connected_monitors == 1
+    assert server.statistics() == ServerStatistics(connected_monitors=1, dropped_monitors=1)
 
 
 async def test_quit_sends_shutdown_then_the_reply_then_ends() -> None:
