@@ -256,7 +256,7 @@ class MonitorSession:
                 for key in order
             ) + b"\n}"
         else:
-            text = b"{" + b", ".join(b'"%s": ' % key.encode() + members[key] for key in order) + b"}"
+            text = b"{" + b", ".join(b'"%s": ' % k.encode() + members[k] for k in order) + b"}"
         return text.replace(b"\n", LINE_END) + LINE_END
 
     def _line(self, message: dict[str, object]) -> bytes:
