@@ -46,6 +46,8 @@ class ChardevSockets:
 
     #: Where QEMU's info_report() goes (the wait=on message).
     info: Callable[[str], None]
+    #: Entered while start-up blocks for a wait=on chardev's first client.
+    while_waiting: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
     _opened: dict[str, _Opened] = field(default_factory=dict)
     _unix_paths: list[str] = field(default_factory=list)
 
@@ -63,13 +65,15 @@ class ChardevSockets:
         if spec.wait:
             # The chardev blocks start-up until its first client arrives.
             self.info(f"QEMU waiting for connection on: disconnected:{spec.describe()}")
-            opened.connected, _ = listener.accept()
+            with self.while_waiting():
+                opened.connected, _ = listener.accept()
         self._opened[spec.id] = opened
 
     def _listen(self, spec: ChardevSpec) -> socket.socket:
         if spec.path is not None:
             sock = _listen_unix(spec.path)
-            self._unix_paths.append(spec.path)
+            # By absolute name: a daemon leaves its directory for /.
+            self._unix_paths.append(os.path.abspath(spec.path))
             return sock
         return _listen_tcp(spec)
 
