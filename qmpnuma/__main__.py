@@ -12,7 +12,7 @@ import fcntl
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING_SIGNALS)
     default = not args
     reporter = CliReporter(_program_name(), sys.stderr)
-    sockets = ChardevSockets(info=reporter.info, while_waiting=_killable)
+    sockets = ChardevSockets(
+        info=reporter.info, while_waiting=_killable, report=_unlocated(reporter)
+    )
     process = _Process()
     try:
         config = configure(
@@ -72,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sockets.remove_files()
         process.remove_pidfile()
+
+
+def _unlocated(reporter: CliReporter) -> Callable[[str], None]:
+    def report(msg: str) -> None:
+        print(f"{reporter.prog}: {msg}", file=sys.stderr, flush=True)
+
+    return report
 
 
 @contextlib.contextmanager

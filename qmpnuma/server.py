@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -114,6 +114,10 @@ class MonitorEndpoint:
     connected: trio.abc.Stream | None = None
     #: Pretty-print every message (-qmp-pretty, -mon pretty=on).
     pretty: bool = False
+    #: Connects a client-mode chardev again (``reconnect=``), every
+    #: ``redial_delay`` seconds while it fails and after each disconnection.
+    redial: Callable[[], Awaitable[trio.abc.Stream]] | None = None
+    redial_delay: float = 0.0
 
 
 @dataclass(eq=False)
@@ -231,10 +235,25 @@ class MachineServer:
     async def _serve_endpoint(self, endpoint: MonitorEndpoint) -> None:
         if endpoint.connected is not None:
             await self.handle_stream(endpoint.connected, pretty=endpoint.pretty)
+        if endpoint.redial is not None:
+            await self._redial(endpoint, endpoint.redial)
         if endpoint.listener is None:
             return
         while True:
             stream = await endpoint.listener.accept()
+            await self.handle_stream(stream, pretty=endpoint.pretty)
+
+    async def _redial(
+        self, endpoint: MonitorEndpoint, redial: Callable[[], Awaitable[trio.abc.Stream]]
+    ) -> None:
+        # chardev/char-socket.c: the reconnect timer; failures after the
+        # first one (reported at start-up) are silent.
+        while True:
+            await trio.sleep(endpoint.redial_delay)
+            try:
+                stream = await redial()
+            except (OSError, QMPError):
+                continue
             await self.handle_stream(stream, pretty=endpoint.pretty)
 
     async def handle_stream(self, stream: trio.abc.Stream, *, pretty: bool = False) -> None:
