@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.machine.backends import MemoryBackend, UserObject
-from qmpnuma.machine.machine import OBJECTS_ROOT, Machine
+from qmpnuma.machine.machine import OBJECTS_ROOT, Machine, qom_path_matches
 from qmpnuma.machine.topology import CpuSlot
 
 __all__ = ["qmp_qom_list", "qmp_qom_get", "qmp_object_add", "qmp_object_del", "QomNode", "qom_tree"]
@@ -185,15 +185,7 @@ def _resolve(machine: Machine, path: str, report_ambiguous: bool) -> QomNode:
         GenericError: a partial path matches several objects (qom-list).
     """
     tree = qom_tree(machine)
-    parts = [part for part in path.split("/") if part]
-    if path.startswith("/"):
-        found = [node for p, node in tree.items() if [x for x in p.split("/") if x] == parts]
-    else:
-        found = [
-            node
-            for p, node in tree.items()
-            if p != "/" and [x for x in p.split("/") if x][-len(parts) :] == parts
-        ]
+    found = [tree[p] for p in qom_path_matches(path, tree)]
     if len(found) > 1 and report_ambiguous:
         # qom/qom-qmp-cmds.c qmp_qom_list; qmp_qom_get does not ask.
         raise GenericError(f"Path '{path}' is ambiguous")
@@ -234,7 +226,10 @@ def qmp_object_add(ctx: CommandContext, args: dict[str, object]) -> None:
     props = dict(args)
     qom_type = props.pop("qom-type")
     assert isinstance(qom_type, str)
-    ctx.vm.machine.object_add(qom_type, props)
+    machine = ctx.vm.machine
+    machine.object_add(
+        qom_type, props, lambda path: bool(qom_path_matches(path, qom_tree(machine)))
+    )
 
 
 def qmp_object_del(ctx: CommandContext, args: dict[str, object]) -> None:

@@ -15,7 +15,7 @@ failures are fatal in QEMU (exit 1), so the machine is not usable after one.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 
 from qmpnuma.cutils import (
@@ -67,7 +67,7 @@ from qmpnuma.machine.topology import (
 )
 from qmpnuma.profile import Profile
 
-__all__ = ["Machine", "OBJECTS_ROOT", "UNATTACHED", "HOST_NUMA_NODES"]
+__all__ = ["Machine", "OBJECTS_ROOT", "UNATTACHED", "HOST_NUMA_NODES", "qom_path_matches"]
 
 #: qom/object.c object_get_objects_root(): where -object / object-add live.
 OBJECTS_ROOT = "/objects"
@@ -345,22 +345,39 @@ class Machine:
             prealloc_threads=self._smp.cpus,
         )
 
-    def object_add(self, qom_type: str, props: dict[str, object]) -> None:
+    def object_add(
+        self,
+        qom_type: str,
+        props: dict[str, object],
+        qom_resolves: Callable[[str], bool] | None = None,
+    ) -> None:
         """-object / object-add (qom/object_interfaces.c user_creatable_add_type).
 
         ``props`` has ``id`` and the typed QAPI properties.  A memory backend
         maps its RAM block (and notifies) once it is complete.
+        ``qom_resolves`` tells whether a QOM path names some object, for
+        link properties; by default only /machine and /objects are known.
 
         Raises:
             GenericError: QEMU's id, property and completion texts.
         """
         obj = user_creatable_add_type(
-            qom_type, props, self._objects_root, self._backend_defaults(), self.host_numa_nodes
+            qom_type,
+            props,
+            self._objects_root,
+            self._backend_defaults(),
+            self.host_numa_nodes,
+            qom_resolves or self._known_path,
         )
         self._objects[obj.id] = obj
         self._objects_table.add(obj.id)
         if isinstance(obj, MemoryBackend):
             self.ram_list.add(obj.id, obj.size)
+
+    def _known_path(self, path: str) -> bool:
+        """object_resolve_path over the containers and /objects only."""
+        known = ["/", "/machine", OBJECTS_ROOT, *(f"{OBJECTS_ROOT}/{i}" for i in self._objects)]
+        return bool(qom_path_matches(path, known))
 
     def object_del(self, ident: str) -> None:
         """object-del (qom/object_interfaces.c user_creatable_del).
@@ -549,3 +566,22 @@ class Machine:
             device = index if index == 0 else index + _VAPIC_DEVICES
             path = f"{UNATTACHED}/device[{device}]"
             self._slots[index] = replace(self._slots[index], qom_path=path)
+
+
+def qom_path_matches(path: str, canonical_paths: Iterable[str]) -> list[str]:
+    """qom/object.c object_resolve_path, over the given canonical paths.
+
+    An absolute path matches itself; a partial one every object whose path
+    ends with its components (the root excepted).  More than one match is
+    QEMU's "ambiguous".
+    """
+    parts = [part for part in path.split("/") if part]
+    found = []
+    for canonical in canonical_paths:
+        components = [part for part in canonical.split("/") if part]
+        if path.startswith("/"):
+            if components == parts:
+                found.append(canonical)
+        elif canonical != "/" and components[len(components) - len(parts) :] == parts:
+            found.append(canonical)
+    return found
