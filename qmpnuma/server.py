@@ -359,11 +359,19 @@ class MachineServer:
             return
         now = self.clock()
         seconds, micro = int(now), int((now - int(now)) * 1_000_000)
+        # An event reads the same on every monitor of one style: encode it
+        # once per style, not once per monitor.
+        encoded: dict[bool, list[bytes]] = {}
         for client in list(self._clients):
             if client.negotiating or client.gone:
                 continue
-            for name, data in events:
-                client.queue(client.session.event(name, data, seconds, micro))
+            style = client.session.pretty
+            if style not in encoded:
+                encoded[style] = [
+                    client.session.event(name, data, seconds, micro) for name, data in events
+                ]
+            for message in encoded[style]:
+                client.queue(message)
             if client.outgoing_bytes > self.event_backlog_limit:
                 self._drop(client)
 

@@ -95,6 +95,11 @@ class MonitorSession:
         return self._negotiating
 
     @property
+    def pretty(self) -> bool:
+        """Whether this monitor pretty-prints its messages."""
+        return self._pretty
+
+    @property
     def oob_enabled(self) -> bool:
         """Whether the client enabled ``oob`` (so ``exec-oob`` is accepted)."""
         return self._oob_enabled
