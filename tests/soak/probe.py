@@ -1,10 +1,10 @@
 """The soak's probe, in a process of its own so that the load generator's
-scheduling does not count: ``python -m tests.soak.probe SOCKET SECONDS``
-prints the round trips of ``query-status`` (seconds) as a JSON list."""
+scheduling does not count: ``python -m tests.soak.probe SOCKET OUTPUT``
+appends the round trip of each ``query-status`` (seconds) to OUTPUT, one a
+line, until it is killed."""
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 import time
@@ -13,24 +13,22 @@ import time
 PROBE_EVERY = 0.05
 
 
-def main(path: str, seconds: float) -> None:
+def main(path: str, output: str) -> None:
     sock = socket.socket(socket.AF_UNIX)
     sock.connect(path)
     reader = sock.makefile("rb")
     reader.readline()
     sock.sendall(b'{"execute": "qmp_capabilities"}')
     reader.readline()
-    trips: list[float] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        start = time.perf_counter()
-        sock.sendall(b'{"execute": "query-status"}')
-        while b'"return"' not in reader.readline():
-            pass  # an event
-        trips.append(time.perf_counter() - start)
-        time.sleep(PROBE_EVERY)
-    print(json.dumps(trips))
+    with open(output, "w") as trips:
+        while True:
+            start = time.perf_counter()
+            sock.sendall(b'{"execute": "query-status"}')
+            while b'"return"' not in reader.readline():
+                pass  # an event
+            print(time.perf_counter() - start, file=trips, flush=True)
+            time.sleep(PROBE_EVERY)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], float(sys.argv[2]))
+    main(sys.argv[1], sys.argv[2])

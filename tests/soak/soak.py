@@ -163,7 +163,7 @@ async def _load(report: SoakReport, pid: int, paths: list[Path], seconds: float)
             nursery.start_soon(_deaf, report, path)
         nursery.start_soon(_pipeline, report, pipeline_path)
         nursery.start_soon(_generate_events, report, generator_path)
-        nursery.start_soon(_probe, report, probe_path, seconds - 1)
+        nursery.start_soon(_probe, report, probe_path)
         while trio.current_time() < deadline:
             _sample(pid, report)
             await trio.sleep(SAMPLE_EVERY)
@@ -217,10 +217,14 @@ async def _generate_events(report: SoakReport, path: Path) -> None:
         await trio.sleep(2 / EVENT_RATE)
 
 
-async def _probe(report: SoakReport, path: Path, seconds: float) -> None:
-    done = await trio.run_process(
-        [sys.executable, "-m", "tests.soak.probe", str(path), str(seconds)], capture_stdout=True)
-    report.round_trips = json.loads(done.stdout)
+async def _probe(report: SoakReport, path: Path) -> None:
+    output = path.with_suffix(".trips")
+    try:
+        await trio.run_process(
+            [sys.executable, "-m", "tests.soak.probe", str(path), str(output)], check=False)
+    finally:
+        if output.exists():
+            report.round_trips = [float(line) for line in output.read_text().split()]
 
 
 def main(argv: list[str]) -> int:
