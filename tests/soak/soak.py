@@ -36,7 +36,7 @@ __all__ = ["SoakReport", "soak"]
 #: Seconds between samples of the daemon's fds and RSS.
 SAMPLE_EVERY = 1.0
 #: Events per second the generator aims at (each goes to every monitor).
-EVENT_RATE = 20
+EVENT_RATE = 5
 CHURNERS = 4
 DEAF = 3
 #: Commands per batch of the pipelining client.
