@@ -79,7 +79,8 @@ class ChardevSockets:
         opened = _Opened(listeners=listeners)
         if spec.wait:
             # The chardev blocks start-up until its first client arrives.
-            self.info(f"QEMU waiting for connection on: disconnected:{spec.describe()}")
+            where = _listening_address(spec, listeners[0])
+            self.info(f"QEMU waiting for connection on: disconnected:{where}")
             with self.while_waiting():
                 opened.connected = _accept_any(listeners)
         self._opened[spec.id] = opened
@@ -134,6 +135,24 @@ class ChardevSockets:
         for path in self._unix_paths:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+
+
+def _listening_address(spec: ChardevSpec, sock: socket.socket) -> str:
+    """chardev/char-socket.c qemu_chr_socket_address for a listening chardev.
+
+    QEMU names the address its first listening socket got (0.0.0.0 for
+    ``tcp::PORT``, the temporary name of an empty unix path, whatever an
+    inherited fd is bound to), with no brackets around an IPv6 host.
+    """
+    if sock.family == socket.AF_UNIX:
+        if spec.abstract:
+            assert spec.path is not None
+            tight = "on" if spec.tight else "off"
+            return f"unix:{spec.path},abstract=on,tight={tight},server=on"
+        return f"unix:{sock.getsockname()},server=on"
+    host, port = sock.getsockname()[:2]
+    protocol = "telnet" if spec.telnet else "tcp"
+    return f"{protocol}:{host}:{port},server=on"
 
 
 def _as_is(stream: trio.abc.Stream) -> trio.abc.Stream:

@@ -162,3 +162,22 @@ def test_a_client_chardev_reconnects(binary: str) -> None:
                 with conn:
                     conn.settimeout(TIMEOUT)
                     assert conn.recv(4096).startswith(b'{"QMP"')
+
+
+@pytest.mark.parametrize("binary", BINARIES)
+@pytest.mark.parametrize(("chardev", "shown"), [
+    ("tcp::{port},server=on", "tcp:0.0.0.0:{port},server=on"),
+    ("tcp::{port},server=on,ipv6=on", "tcp::::{port},server=on"),
+    ("tcp:localhost:{port},server=on,telnet=on", "telnet:127.0.0.1:{port},server=on"),
+    ("unix:qmpnuma-abstract-{port},server=on,abstract=on",
+     "unix:qmpnuma-abstract-{port},abstract=on,tight=on,server=on"),
+])
+def test_the_wait_message_names_the_listening_address(
+    binary: str, chardev: str, shown: str
+) -> None:
+    port = free_port()
+    for proc in started(command(binary, "-qmp", chardev.format(port=port))):
+        assert proc.stderr is not None
+        line = proc.stderr.readline().decode()
+        assert line.endswith(
+            f"info: QEMU waiting for connection on: disconnected:{shown.format(port=port)}\n")
