@@ -195,3 +195,34 @@ async def test_stop_from_a_signal_tells_every_monitor(
         "timestamp": {"seconds": 1234, "microseconds": 500000},
         "event": "SHUTDOWN", "data": {"guest": False, "reason": "host-signal"}}
     assert await peer.message() is None
+
+
+async def test_a_client_that_reads_slowly_is_slowed_not_dropped(
+    monitors: tuple[MachineServer, Connect], nursery: trio.Nursery
+) -> None:
+    server, connect = monitors
+    ours, theirs = trio.testing.lockstep_stream_pair()
+    nursery.start_soon(server.handle_stream, theirs)
+    slow = Peer(ours)
+    await slow.negotiate()
+    other = connect()
+    await other.negotiate()
+    # Thousands of replies nobody reads yet: the other monitor is unaffected.
+    nursery.start_soon(slow.send, b'{"execute": "query-qmp-schema"}' * 3000)
+    await trio.testing.wait_all_tasks_blocked()
+    assert await other.execute("query-name") == {"return": {}}
+    for _ in range(3000):
+        assert "return" in await slow.message()  # type: ignore[operator]
+    assert server.statistics() == ServerStatistics(connected_monitors=2, dropped_monitors=0)
+
+
+async def test_output_wakes_a_monitor_waiting_for_input(
+    monitors: tuple[MachineServer, Connect],
+) -> None:
+    _, connect = monitors
+    idle, busy = connect(), connect()
+    await idle.negotiate()
+    await busy.negotiate()
+    await busy.execute("cont")
+    assert await idle.message() == {
+        "timestamp": {"seconds": 1234, "microseconds": 500000}, "event": "RESUME"}
