@@ -8,10 +8,12 @@ default machine (qmpnuma.cli.driver.DEFAULT_ARGV) and says where.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -33,6 +35,10 @@ __all__ = ["main"]
 
 #: Signals that make QEMU shut down cleanly (os_setup_signal_handling).
 TERMINATING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: The umask of a daemon (os-posix.c os_daemonize).
+DAEMON_UMASK = 0o027
+#: The pidfile's permissions (util/oslib-posix.c qemu_write_pidfile).
+PIDFILE_MODE = 0o600
 
 
 def _program_name() -> str:
@@ -48,15 +54,21 @@ def main(argv: list[str] | None = None) -> int:
     signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING_SIGNALS)
     default = not args
     reporter = CliReporter(_program_name(), sys.stderr)
-    sockets = ChardevSockets(info=reporter.info)
+    sockets = ChardevSockets(
+        info=reporter.info, while_waiting=_killable, report=_unlocated(reporter)
+    )
+    process = _Process()
     try:
         config = configure(
-            list(DEFAULT_ARGV) if default else args, DEFAULT_PROFILE, reporter, sockets.open
+            list(DEFAULT_ARGV) if default else args,
+            DEFAULT_PROFILE,
+            reporter,
+            sockets.open,
+            process.maybe_daemonize,
         )
         refuse_hmp_monitors(config, reporter)
-        ready_fd = _daemonize() if config.daemonize else None
-        with _pidfile(config.pidfile), _record_file(config.record, reporter) as record:
-            return trio.run(_run, config, sockets, reporter, default, ready_fd, record)
+        with _record_file(config.record, reporter) as record:
+            return trio.run(_run, config, sockets, reporter, default, process.ready_fd, record)
     except CliError as err:
         print(err.stdout, end="")
         for line in err.lines:
@@ -64,6 +76,32 @@ def main(argv: list[str] | None = None) -> int:
         return err.status
     finally:
         sockets.remove_files()
+        process.remove_pidfile()
+
+
+def _unlocated(reporter: CliReporter) -> Callable[[str], None]:
+    def report(msg: str) -> None:
+        print(f"{reporter.prog}: {msg}", file=sys.stderr, flush=True)
+
+    return report
+
+
+@contextlib.contextmanager
+def _killable() -> Iterator[None]:
+    """While start-up blocks for a wait=on client, a signal kills us outright.
+
+    QEMU installs its shutdown handlers only once its main loop runs, so a
+    SIGTERM that comes while it waits for its first client ends it with the
+    signal's default action (exit status 128+15 to a shell).
+    """
+    saved = {signo: signal.signal(signo, signal.SIG_DFL) for signo in TERMINATING_SIGNALS}
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, TERMINATING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING_SIGNALS)
+        for signo, handler in saved.items():
+            signal.signal(signo, handler)
 
 
 async def _run(
@@ -144,17 +182,71 @@ def _process_name(pid: int) -> str:
     return argv0.decode(errors="replace") or "<unknown process>"
 
 
-@contextlib.contextmanager
-def _pidfile(path: str | None) -> Iterator[None]:
-    if path is None:
-        yield
-        return
-    Path(path).write_text(f"{os.getpid()}\n")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+@dataclass
+class _Process:
+    """-daemonize and -pidfile: what vl.c qemu_maybe_daemonize does."""
+
+    #: The pipe to the waiting parent, in a daemon until it is ready.
+    ready_fd: int | None = None
+    _pidfile: str | None = None
+    _pidfile_fd: int | None = None
+
+    def maybe_daemonize(self, daemonize: bool, pidfile: str | None) -> None:
+        """Fork if asked, then write and lock the pidfile (a Daemonizer).
+
+        Raises:
+            GenericError: ``cannot create PID file: ...`` as QEMU says it.
+        """
+        if daemonize:
+            self.ready_fd = _daemonize()
+        if pidfile is not None:
+            try:
+                self._pidfile_fd = _write_pidfile(pidfile)
+            except GenericError as err:
+                # softmmu/vl.c qemu_maybe_daemonize
+                raise GenericError(f"cannot create PID file: {err.desc}") from err
+            # Removed at exit by its absolute name: a daemon has left its directory.
+            self._pidfile = os.path.realpath(pidfile)
+
+    def remove_pidfile(self) -> None:
+        if self._pidfile is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._pidfile)
+            self._pidfile = None
+        if self._pidfile_fd is not None:
+            os.close(self._pidfile_fd)
+            self._pidfile_fd = None
+
+
+def _write_pidfile(path: str) -> int:
+    """util/oslib-posix.c qemu_write_pidfile: create, lock, then write.
+
+    The file stays locked (fcntl F_SETLK, as QEMU) while the returned fd is
+    open, so a second instance on the same pidfile refuses to start.
+    """
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, PIDFILE_MODE)
+        except OSError as exc:
+            # util/osdep.c qemu_open_internal
+            raise GenericError(f"Could not create '{path}': {os.strerror(exc.errno or 0)}") from exc
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise GenericError(f"Cannot lock pid file: {os.strerror(exc.errno or 0)}") from exc
+        # The file we locked must still be the one the path names: another
+        # instance may have removed it meanwhile.
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
 
 
 @contextlib.contextmanager
@@ -172,11 +264,13 @@ def _record_file(path: str | None, reporter: CliReporter) -> Iterator[TextIO | N
 
 
 def _daemonize() -> int:
-    """Fork as QEMU's -daemonize does: the parent exits 0 once the child is ready.
+    """Fork as QEMU's -daemonize does (os-posix.c os_daemonize).
 
-    libvirt runs the emulator with -daemonize and waits for that exit before
-    it connects to the monitor socket.  Returns the pipe the child writes to
-    when its sockets listen.
+    The parent exits 0 once the daemon is ready, 1 if it failed; libvirt
+    runs the emulator with -daemonize and waits for that exit before it
+    connects to the monitor socket.  The daemon leads a new session through
+    a second fork, so that it can never regain a controlling terminal.
+    Returns the pipe the daemon writes to when its sockets listen.
     """
     read_fd, write_fd = os.pipe()
     if os.fork() > 0:
@@ -185,11 +279,17 @@ def _daemonize() -> int:
         os._exit(0 if ready == b"\0" else 1)
     os.close(read_fd)
     os.setsid()
+    if os.fork() > 0:
+        os._exit(0)
+    os.umask(DAEMON_UMASK)
+    for signo in (signal.SIGTSTP, signal.SIGTTOU, signal.SIGTTIN):
+        signal.signal(signo, signal.SIG_IGN)
     return write_fd
 
 
 def _detach(ready_fd: int) -> None:
-    """Tell the waiting parent we are up, and let go of the terminal."""
+    """os-posix.c os_setup_post: leave the directory and the terminal, say ready."""
+    os.chdir("/")
     os.write(ready_fd, b"\0")
     os.close(ready_fd)
     devnull = os.open(os.devnull, os.O_RDWR)

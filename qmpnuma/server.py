@@ -8,6 +8,16 @@ lock serialises them.
 Like a QEMU socket chardev, each listener serves one client at a time: a
 second client waits, unanswered, until the first one leaves, and every new
 connection starts with a fresh greeting and capabilities negotiation.
+
+One task runs each connection: it reads, parses and executes, and writes
+the replies of a turn in one write.  A turn is bounded (TURN_BUDGET seconds,
+PARSE_SLICE input bytes, OUTPUT_HIGH_WATER reply bytes), so a flooding
+client cannot hold up the other monitors.  The task reads again only once
+everything it wrote has been sent: a client that does not read its replies
+is slowed down, as QEMU suspends a monitor whose requests pile up, and none
+of its commands runs while its earlier replies are unsent.  Events from
+other monitors wake the task, which sends them before anything it produces
+later, so every monitor sees events and replies in the order they happened.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -28,16 +38,39 @@ from qmpnuma.profile import Profile
 from qmpnuma.protocol.session import MonitorSession, Request
 from qmpnuma.qapi.dispatch import Dispatcher
 
-__all__ = ["MachineServer", "MonitorEndpoint", "ServerStatistics", "StreamReporter"]
+__all__ = [
+    "EVENT_BACKLOG_LIMIT",
+    "OUTPUT_HIGH_WATER",
+    "PARSE_SLICE",
+    "READ_CHUNK",
+    "TURN_BUDGET",
+    "MachineServer",
+    "MonitorEndpoint",
+    "ServerStatistics",
+    "StreamReporter",
+]
 
 LOGGER = logging.getLogger(__name__)
 
-#: Bytes asked of a socket per read, as qemu.qmp's _DEFAULT_READBUFLEN.
+#: Bytes asked of a socket per read, as qemu.qmp's _DEFAULT_READBUFLEN.  A
+#: connection holds at most this much unparsed input.
 READ_CHUNK = 64 * 1024
-#: Messages queued for a monitor that does not read its socket.  QEMU buffers
-#: without bound; we drop such a client instead, so that it cannot make the
-#: daemon grow or hold up the other monitors.
-OUTBOX_LEN = 4096
+#: Input bytes given to the JSON reader per turn.  QEMU's chardevs hand the
+#: monitor at most CHR_READ_BUF_LEN (include/chardev/char.h: 4096) at a time.
+PARSE_SLICE = 4096
+#: Seconds of command execution one connection may take before the other
+#: connections get their turn (QEMU instead suspends a monitor after
+#: QMP_REQ_QUEUE_LEN_MAX = 8 queued requests, include/monitor/monitor.h).
+TURN_BUDGET = 0.002
+#: Reply bytes after which a connection stops executing and sends what it
+#: has; at most one more reply goes over.  QEMU's monitor output buffer is
+#: unbounded (monitor/monitor.c monitor_flush_locked); ours is bounded by
+#: this, plus EVENT_BACKLOG_LIMIT.
+OUTPUT_HIGH_WATER = 256 * 1024
+#: Bytes of events that may pile up for a monitor whose client has stopped
+#: reading.  Beyond it the client is disconnected: the one case where we
+#: drop a client, where QEMU would buffer without bound.
+EVENT_BACKLOG_LIMIT = 1 << 20
 #: Seconds given to the monitors to receive their last messages (the reply
 #: to ``quit``, the SHUTDOWN event) before the server closes them.
 FLUSH_TIMEOUT = 2.0
@@ -66,6 +99,8 @@ class ServerStatistics:
 
     #: Monitor connections open now.
     connected_monitors: int
+    #: Clients disconnected because events piled up unread.
+    dropped_monitors: int
 
 
 @dataclass
@@ -81,15 +116,31 @@ class MonitorEndpoint:
     pretty: bool = False
     #: The chardev's id, whose ``connected`` state query-chardev shows.
     chardev: str | None = None
+    #: Connects a client-mode chardev again (``reconnect=``), every
+    #: ``redial_delay`` seconds while it fails and after each disconnection.
+    redial: Callable[[], Awaitable[trio.abc.Stream]] | None = None
+    redial_delay: float = 0.0
 
 
 @dataclass(eq=False)
 class _Client:
-    """One connected monitor: its protocol state and its outgoing queue."""
+    """One connected monitor: its protocol state, its input and its output."""
 
     session: MonitorSession
-    outbox: trio.MemorySendChannel[bytes]
-    cancel_scope: trio.CancelScope
+    stream: trio.abc.Stream
+    #: Cancelled to end the connection at once.
+    cancel_scope: trio.CancelScope = field(default_factory=trio.CancelScope)
+    #: Messages to send, oldest first, and their total size.
+    outgoing: list[bytes] = field(default_factory=list)
+    outgoing_bytes: int = 0
+    #: Bytes read from the socket and not yet given to the session.
+    unparsed: memoryview = field(default_factory=lambda: memoryview(b""))
+    #: Set while the task waits for input, so that output can wake it.
+    read_scope: trio.CancelScope | None = None
+    #: The client has closed its sending end: finish its input, then end.
+    at_eof: bool = False
+    #: Nothing more can be delivered: run nothing more.
+    gone: bool = False
     #: The chardev the connection came through (yank drops it).
     chardev: str | None = None
 
@@ -101,13 +152,23 @@ class _Client:
         self.session.enable_capabilities(enable)
 
     def queue(self, data: bytes) -> None:
-        try:
-            self.outbox.send_nowait(data)
-        except trio.WouldBlock:
-            LOGGER.warning("monitor does not read its socket; disconnecting it")
-            self.cancel_scope.cancel()
-        except (trio.ClosedResourceError, trio.BrokenResourceError):
-            pass
+        """Send ``data`` after everything queued before it."""
+        if not data:
+            return
+        self.outgoing.append(data)
+        self.outgoing_bytes += len(data)
+        self.wake()
+
+    def wake(self) -> None:
+        """Make the task stop waiting for input and look at its output."""
+        if self.read_scope is not None:
+            self.read_scope.cancel()
+
+    def take_outgoing(self) -> bytes:
+        data = b"".join(self.outgoing)
+        self.outgoing.clear()
+        self.outgoing_bytes = 0
+        return data
 
 
 class MachineServer:
@@ -121,15 +182,18 @@ class MachineServer:
         *,
         reporter: StreamReporter | None = None,
         clock: Callable[[], float] = time.time,
+        event_backlog_limit: int = EVENT_BACKLOG_LIMIT,
     ) -> None:
         self.vm = vm
         self.dispatcher = dispatcher
         self.profile = profile
         self.reporter = reporter or StreamReporter()
         self.clock = clock
+        self.event_backlog_limit = event_backlog_limit
         #: What the process should exit with once serve() returns.
         self.exit_status = 0
         self._clients: set[_Client] = set()
+        self._dropped = 0
         self._stopping = trio.Event()
         self._all_gone = trio.Event()
 
@@ -153,7 +217,9 @@ class MachineServer:
                     await endpoint.listener.aclose()
 
     def statistics(self) -> ServerStatistics:
-        return ServerStatistics(connected_monitors=len(self._clients))
+        return ServerStatistics(
+            connected_monitors=len(self._clients), dropped_monitors=self._dropped
+        )
 
     def stop(self, reason: str | None = None) -> None:
         """Shut down as QEMU does on a signal: SHUTDOWN to every monitor, then exit."""
@@ -163,8 +229,9 @@ class MachineServer:
         self._stopping.set()
 
     async def _flush_clients(self) -> None:
+        # Each task sends what it has queued, then ends its connection.
         for client in self._clients:
-            client.outbox.close()
+            client.wake()
         if self._clients:
             with trio.move_on_after(FLUSH_TIMEOUT):
                 await self._all_gone.wait()
@@ -172,6 +239,8 @@ class MachineServer:
     async def _serve_endpoint(self, endpoint: MonitorEndpoint) -> None:
         if endpoint.connected is not None:
             await self._serve_peer(endpoint, endpoint.connected)
+        if endpoint.redial is not None:
+            await self._redial(endpoint, endpoint.redial)
         if endpoint.listener is None:
             return
         while True:
@@ -188,65 +257,93 @@ class MachineServer:
             if chardev is not None:
                 chardev.connected = False
 
+    async def _redial(
+        self, endpoint: MonitorEndpoint, redial: Callable[[], Awaitable[trio.abc.Stream]]
+    ) -> None:
+        # chardev/char-socket.c: the reconnect timer; failures after the
+        # first one (reported at start-up) are silent.
+        while True:
+            await trio.sleep(endpoint.redial_delay)
+            try:
+                stream = await redial()
+            except (OSError, QMPError):
+                continue
+            await self._serve_peer(endpoint, stream)
+
     async def handle_stream(
         self, stream: trio.abc.Stream, *, pretty: bool = False, chardev: str | None = None
     ) -> None:
         """Run one monitor connection on ``stream`` until either side ends it."""
-        send, receive = trio.open_memory_channel[bytes](OUTBOX_LEN)
-        session = MonitorSession(self.profile, pretty=pretty)
-        client = _Client(session, send, trio.CancelScope(), chardev)
+        client = _Client(MonitorSession(self.profile, pretty=pretty), stream, chardev=chardev)
         if not self._clients:
             self._all_gone = trio.Event()
         self._clients.add(client)
         try:
             async with stream:
                 with client.cancel_scope:
-                    async with trio.open_nursery() as nursery:
-                        client.queue(client.session.greeting())
-                        nursery.start_soon(self._write_loop, stream, receive, client.cancel_scope)
-                        await self._read_loop(stream, client)
+                    client.queue(client.session.greeting())
+                    await self._run(client)
         finally:
-            # Only once the writer has sent what was queued (or failed to).
             self._clients.discard(client)
             if not self._clients:
                 self._all_gone.set()
 
-    async def _write_loop(
-        self,
-        stream: trio.abc.Stream,
-        outbox: trio.MemoryReceiveChannel[bytes],
-        scope: trio.CancelScope,
-    ) -> None:
-        try:
-            async with outbox:
-                async for data in outbox:
-                    await stream.send_all(data)
-        except (trio.BrokenResourceError, trio.ClosedResourceError):
-            LOGGER.info("monitor went away while we wrote to it")
-        scope.cancel()
+    async def _run(self, client: _Client) -> None:
+        while not client.gone:
+            if client.outgoing:
+                await self._send(client)
+            elif self._stopping.is_set():
+                return
+            elif self._work(client):
+                if not client.outgoing:
+                    await trio.lowlevel.checkpoint()
+            elif client.at_eof:
+                return
+            else:
+                await self._receive(client)
 
-    async def _read_loop(self, stream: trio.abc.Stream, client: _Client) -> None:
-        while not self._stopping.is_set():
+    async def _send(self, client: _Client) -> None:
+        try:
+            await client.stream.send_all(client.take_outgoing())
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            # Whatever it sent and we have not run yet is dropped unrun.
+            LOGGER.info("monitor went away while we wrote to it")
+            client.gone = True
+
+    async def _receive(self, client: _Client) -> None:
+        """Wait for input; return early when output was queued meanwhile."""
+        with trio.CancelScope() as scope:
+            client.read_scope = scope
             try:
-                data = await stream.receive_some(READ_CHUNK)
+                data = await client.stream.receive_some(READ_CHUNK)
             except (trio.BrokenResourceError, trio.ClosedResourceError):
                 data = b""
-            if not data:
-                break
-            client.session.receive_data(bytes(data))
-            self._process(client)
-        # Let the writer drain what is queued, then end the connection.
-        client.outbox.close()
+            finally:
+                client.read_scope = None
+            if data:
+                client.unparsed = memoryview(bytes(data))
+            else:
+                client.at_eof = True
 
-    def _process(self, client: _Client) -> None:
+    def _work(self, client: _Client) -> bool:
+        """Run one bounded turn of ``client``'s input; False if none was left."""
+        deadline = time.perf_counter() + TURN_BUDGET
+        did_work = False
         while not self._stopping.is_set():
             event = client.session.next_event()
             if event is None:
-                return
-            if isinstance(event, bytes):
+                if not client.unparsed:
+                    return did_work
+                client.session.receive_data(bytes(client.unparsed[:PARSE_SLICE]))
+                client.unparsed = client.unparsed[PARSE_SLICE:]
+            elif isinstance(event, bytes):
                 client.queue(event)
             else:
                 self._execute(client, event)
+            did_work = True
+            if client.outgoing_bytes >= OUTPUT_HIGH_WATER or time.perf_counter() >= deadline:
+                return True
+        return did_work
 
     def _execute(self, client: _Client, request: Request) -> None:
         ctx = CommandContext(vm=self.vm, monitor=client, reporter=self.reporter)
@@ -288,8 +385,27 @@ class MachineServer:
             return
         now = self.clock()
         seconds, micro = int(now), int((now - int(now)) * 1_000_000)
-        for client in self._clients:
-            if client.negotiating:
+        # An event reads the same on every monitor of one style: encode it
+        # once per style, not once per monitor.
+        encoded: dict[bool, list[bytes]] = {}
+        for client in list(self._clients):
+            if client.negotiating or client.gone:
                 continue
-            for name, data in events:
-                client.queue(client.session.event(name, data, seconds, micro))
+            style = client.session.pretty
+            if style not in encoded:
+                encoded[style] = [
+                    client.session.event(name, data, seconds, micro) for name, data in events
+                ]
+            for message in encoded[style]:
+                client.queue(message)
+            if client.outgoing_bytes > self.event_backlog_limit:
+                self._drop(client)
+
+    def _drop(self, client: _Client) -> None:
+        LOGGER.warning(
+            "monitor left %d bytes of events unread; disconnecting it", client.outgoing_bytes
+        )
+        self._dropped += 1
+        client.gone = True
+        client.take_outgoing()
+        client.cancel_scope.cancel()

@@ -291,6 +291,10 @@ class CliReporter:
 #: so that a socket that cannot be bound or reached is reported in QEMU's
 #: order; raises QMPError with QEMU's text.
 ChardevOpener = Callable[[ChardevSpec], None]
+#: vl.c qemu_maybe_daemonize: given -daemonize and -pidfile, forks and
+#: writes the pidfile once the options are read, before anything is
+#: created; raises QMPError with QEMU's text.
+Daemonizer = Callable[[bool, str | None], None]
 
 
 def configure(
@@ -298,18 +302,19 @@ def configure(
     profile: Profile,
     reporter: CliReporter,
     open_chardev: ChardevOpener | None = None,
+    daemonize: Daemonizer | None = None,
 ) -> LaunchConfig:
     """Apply QEMU options (without the program name) to a new machine.
 
     Warnings go to ``reporter`` as they happen.  With no options this is a
     QEMU started without options (the callers substitute DEFAULT_ARGV).
-    ``open_chardev`` is the I/O of chardev creation; without it nothing is
-    opened.
+    ``open_chardev`` is the I/O of chardev creation, ``daemonize`` that of
+    -daemonize and -pidfile; without them nothing is opened or forked.
 
     Raises:
         CliError: a fatal error; print its lines and exit with its status.
     """
-    return _Vl(profile, reporter, load_schema(), open_chardev).run(argv)
+    return _Vl(profile, reporter, load_schema(), open_chardev, daemonize).run(argv)
 
 
 @dataclass(frozen=True)
@@ -329,11 +334,13 @@ class _Vl:
         reporter: CliReporter,
         schema: Schema,
         open_chardev: ChardevOpener | None,
+        daemonize: Daemonizer | None = None,
     ) -> None:
         self.profile = profile
         self.reporter = reporter
         self.schema = schema
         self.open_chardev = open_chardev
+        self.daemonize = daemonize
         self.store = OptsStore()
         self.machine_opts: KeyvalDict = {}
         self.objects: list[_Object] = []
@@ -421,6 +428,8 @@ class _Vl:
 
     def _build(self) -> LaunchConfig:
         try:
+            if self.daemonize is not None:
+                self.daemonize(Opt.daemonize in self.flags, self.pidfile)
             self._parse_memory_options()
             machine = self._create_machine()
             machine.default_devices = Opt.nodefaults not in self.flags

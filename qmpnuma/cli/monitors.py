@@ -70,6 +70,19 @@ class ChardevSpec:
     host: str | None = None
     port: str | None = None
     fd: int | None = None
+    #: InetSocketAddress ipv4/ipv6: None when not given.
+    ipv4: bool | None = None
+    ipv6: bool | None = None
+    #: The last port to try when ``port`` is taken (``to=``).
+    to: int | None = None
+    #: A Linux abstract-namespace unix socket; ``tight`` sizes its address
+    #: to the name rather than to all of sun_path.
+    abstract: bool = False
+    tight: bool = True
+    #: Speak telnet's option negotiation (RFC 854) around the QMP stream.
+    telnet: bool = False
+    #: Seconds between attempts to (re)connect a client-mode chardev; 0: never.
+    reconnect: int = 0
 
     def describe(self) -> str:
         """The chardev's address as QEMU prints it (char-socket.c).
@@ -194,10 +207,22 @@ def chardev_check(opts: QemuOpts) -> ChardevSpec:
     if host is not None and opts.get("port") is None:
         # chardev/char-socket.c qemu_chr_parse_socket
         raise GenericError("chardev: socket: no port given")
-    if opts.find("wait") is not None and not opts.get_bool("server", False):
-        # chardev/char-socket.c qmp_chardev_validate_socket
-        raise GenericError("'wait' option is incompatible with socket in client connect mode")
+    if opts.get("delay") is not None and opts.get("nodelay") is not None:
+        # chardev/char-socket.c qemu_chr_parse_socket
+        raise GenericError("'delay' and 'nodelay' are mutually exclusive")
+    tls_creds = opts.get("tls-creds")
+    if tls_creds is not None:
+        # chardev/char-socket.c qmp_chardev_open_socket: no TLS credentials
+        # object can exist here (tls-creds-* objects are not emulated), so
+        # a TLS monitor is refused rather than served in plaintext.
+        raise GenericError(f"No TLS credentials with id '{tls_creds}'")
     server = opts.get_bool("server", False)
+    _validate(opts, server, is_fd=path is None and host is None)
+    ipv4, ipv6 = _opt_bool(opts, "ipv4"), _opt_bool(opts, "ipv6")
+    if host is not None and ipv4 is False and ipv6 is False:
+        # util/qemu-sockets.c inet_ai_family_from_address
+        raise GenericError("Cannot disable IPv4 and IPv6 at same time")
+    _refuse_unemulated(opts)
     return ChardevSpec(
         id=opts.id,
         location=opts.location,
@@ -207,7 +232,46 @@ def chardev_check(opts: QemuOpts) -> ChardevSpec:
         host=host,
         port=opts.get("port") if host is not None else None,
         fd=_socket_fd(fd or "") if path is None and host is None else None,
+        ipv4=ipv4,
+        ipv6=ipv6,
+        to=opts.get_number("to", 0) if opts.find("to") is not None else None,
+        abstract=opts.get_bool("abstract", False),
+        tight=opts.get_bool("tight", True),
+        telnet=opts.get_bool("telnet", False),
+        reconnect=opts.get_number("reconnect", 0),
     )
+
+
+def _opt_bool(opts: QemuOpts, name: str) -> bool | None:
+    return opts.get_bool(name, False) if opts.get(name) is not None else None
+
+
+def _validate(opts: QemuOpts, server: bool, is_fd: bool) -> None:
+    """chardev/char-socket.c qmp_chardev_validate_socket, in its order."""
+    reconnect = opts.find("reconnect") is not None
+    if is_fd and reconnect:
+        raise GenericError("'reconnect' option is incompatible with 'fd' address type")
+    if opts.get("tls-authz") is not None:
+        raise GenericError("'tls_authz' option requires 'tls_creds' option")
+    if server and reconnect:
+        raise GenericError(
+            "'reconnect' option is incompatible with socket in server listen mode"
+        )
+    if not server and opts.get_bool("websocket", False):
+        raise GenericError("Websocket client is not implemented")
+    if not server and opts.find("wait") is not None:
+        raise GenericError("'wait' option is incompatible with socket in client connect mode")
+
+
+def _refuse_unemulated(opts: QemuOpts) -> None:
+    """Protocols QEMU can wrap around a socket that we do not speak.
+
+    Serving plain QMP where a client expects WebSocket or TN3270 framing
+    would only confuse it; say so instead.
+    """
+    for name in ("websocket", "tn3270"):
+        if opts.get_bool(name, False):
+            raise GenericError(f"'{name}' chardev sockets are not emulated")
 
 
 def _socket_fd(text: str) -> int:

@@ -144,9 +144,13 @@ def _run(ctx: CommandContext, command_line: str) -> str:
 
 
 def _check_cpu_index(ctx: CommandContext, cpu_index: int) -> None:
-    # monitor_set_cpu(): the index must name an existing vCPU.
+    # monitor/misc.c: qmp_human_monitor_command passes its int64 to
+    # monitor_set_cpu(int), which keeps the low 32 bits; the index must
+    # then name an existing vCPU.
+    as_int = cpu_index & 0xFFFFFFFF
+    as_int -= (1 << 32) if as_int >= 1 << 31 else 0
     present = {slot.index for slot in ctx.vm.machine.present_cpus}
-    if cpu_index not in present:
+    if as_int not in present:
         raise GenericError("Parameter 'cpu-index' expects a CPU number")
 
 

@@ -19,6 +19,7 @@ from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.machine.backends import MemoryBackend, UserObject
 from qmpnuma.machine.machine import OBJECTS_ROOT, UNATTACHED, Machine
+from qmpnuma.machine.objects import qom_path_matches
 from qmpnuma.machine.qdev import PERIPHERAL, PERIPHERAL_ANON, DeviceState, qdev_set_property
 
 __all__ = [
@@ -203,15 +204,7 @@ def _resolve(machine: Machine, path: str, report_ambiguous: bool) -> QomNode:
         GenericError: a partial path matches several objects (qom-list).
     """
     tree = qom_tree(machine)
-    parts = [part for part in path.split("/") if part]
-    if path.startswith("/"):
-        found = [node for p, node in tree.items() if [x for x in p.split("/") if x] == parts]
-    else:
-        found = [
-            node
-            for p, node in tree.items()
-            if p != "/" and [x for x in p.split("/") if x][-len(parts) :] == parts
-        ]
+    found = [tree[p] for p in qom_path_matches(path, tree)]
     if len(found) > 1 and report_ambiguous:
         # qom/qom-qmp-cmds.c qmp_qom_list; qmp_qom_get does not ask.
         raise GenericError(f"Path '{path}' is ambiguous")
@@ -268,7 +261,10 @@ def qmp_object_add(ctx: CommandContext, args: dict[str, object]) -> None:
     props = dict(args)
     qom_type = props.pop("qom-type")
     assert isinstance(qom_type, str)
-    ctx.vm.machine.object_add(qom_type, props)
+    machine = ctx.vm.machine
+    machine.object_add(
+        qom_type, props, lambda path: bool(qom_path_matches(path, qom_tree(machine)))
+    )
 
 
 def qmp_object_del(ctx: CommandContext, args: dict[str, object]) -> None:

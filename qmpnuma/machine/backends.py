@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from qmpnuma.cutils import id_wellformed
-from qmpnuma.errors import GenericError
+from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.hashorder import qdict_order
 
 __all__ = [
@@ -44,6 +44,9 @@ HOST_PAGE_SIZE = 4096
 #: QEMU_VMALLOC_ALIGN on x86_64 Linux: how anonymous RAM (memory-backend-ram)
 #: is aligned, and with it any device mapping the block.
 VMALLOC_ALIGN = 2 << 20
+_UINT64_MAX = (1 << 64) - 1
+#: The largest off_t: ftruncate() refuses more with EINVAL.
+_OFF_T_MAX = (1 << 63) - 1
 #: qom/object_interfaces.c user_creatable_add_type hint for a bad id.
 ID_HINT = "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter."
 
@@ -136,10 +139,38 @@ class UserObject:
     qom_type: str
 
 
-def _check_setters(qom_type: str, props: Mapping[str, object]) -> None:
-    """The property setters' own checks, in QDict order (backends/hostmem*.c)."""
+#: QOM link properties of a backend and the type they must point to.  No
+#: object of that type can exist here (thread-context is not emulated), so
+#: any path but "" (no link) is refused.
+_LINKS = {"prealloc-context": "thread-context"}
+
+
+def _resolves_nothing(path: str) -> bool:
+    return False
+
+
+def _check_link(name: str, path: str, qom_resolves: Callable[[str], bool]) -> None:
+    """qom/object.c object_set_link_property -> object_resolve_link."""
+    if not path:
+        return
+    if qom_resolves(path):
+        # Some object, or several, but none of the link's type (QERR_INVALID_PARAMETER_TYPE).
+        raise GenericError(f"Invalid parameter type for '{name}', expected: {_LINKS[name]}")
+    raise DeviceNotFound(f"Device '{path}' not found")
+
+
+def _check_setters(
+    qom_type: str, props: Mapping[str, object], qom_resolves: Callable[[str], bool]
+) -> None:
+    """The property setters' own checks, in QDict order (backends/hostmem*.c).
+
+    ``qom_resolves`` tells whether a QOM path names any object (or several).
+    """
     for name in qdict_order(props):
         value = props[name]
+        if name in _LINKS:
+            assert isinstance(value, str)
+            _check_link(name, value, qom_resolves)
         if name in ("size", "prealloc-threads") and value == 0:
             # host_memory_backend_set_size / set_prealloc_threads
             raise GenericError(f"property '{name}' of {qom_type} doesn't take value '0'")
@@ -178,10 +209,28 @@ def _memory_complete(
         raise GenericError("mem-path property not set")
     if qom_type == "memory-backend-file":
         _check_file_align(_as_int(props.get("align", 0)))
+    size = _as_int(props["size"])
+    # The RAM block is the size rounded up to a page, in uint64 arithmetic.
+    block = (-(-size // HOST_PAGE_SIZE) * HOST_PAGE_SIZE) & _UINT64_MAX
+    if qom_type == "memory-backend-memfd" and size > _OFF_T_MAX:
+        # util/memfd.c qemu_memfd_create: ftruncate() takes a signed off_t.
+        raise GenericError(f"failed to resize memfd to {size}: Invalid argument")
+    if qom_type == "memory-backend-file" and block < HOST_PAGE_SIZE:
+        # softmmu/physmem.c file_ram_alloc
+        raise GenericError(
+            f"memory size 0x{block:x} must be equal to or larger than page size "
+            f"0x{HOST_PAGE_SIZE:x}"
+        )
+    if qom_type == "memory-backend-ram" and block == 0:
+        # QEMU 7.2 aborts here (find_ram_offset: Assertion `size != 0'); a
+        # monitor command must not end the process, so this is refused.
+        raise GenericError(
+            f"memory size 0x{size:x} overflows when rounded up to the page size "
+            f"0x{HOST_PAGE_SIZE:x}"
+        )
     if qom_type == "memory-backend-memfd" and not props.get("hugetlb"):
         # softmmu/physmem.c qemu_ram_alloc_from_fd: the memfd has the size
         # asked for, the RAM block that size rounded up to a page.
-        size = _as_int(props["size"])
         block = -(-size // HOST_PAGE_SIZE) * HOST_PAGE_SIZE
         if size < block:
             raise GenericError(
@@ -218,13 +267,16 @@ def user_creatable_add_type(
     objects_root: Callable[[], Collection[str]],
     defaults: BackendDefaults,
     host_numa_nodes: Collection[int],
+    qom_resolves: Callable[[str], bool] | None = None,
 ) -> MemoryBackend | UserObject:
     """Create an object as qom/object_interfaces.c user_creatable_add_type does.
 
     ``props`` holds the QAPI members given, ``id`` included.
     ``objects_root`` is object_get_objects_root(): the ids under /objects,
     called once the property setters succeed (QEMU makes the container
-    then).  Nothing is registered here: the caller adds the returned object.
+    then).  ``qom_resolves`` resolves the paths of link properties (by
+    default, no path names anything).
+    Nothing is registered here: the caller adds the returned object.
 
     Raises:
         GenericError: QEMU's id, property-setter and completion texts.
@@ -235,7 +287,7 @@ def user_creatable_add_type(
         raise GenericError("Parameter 'id' expects an identifier", hint=ID_HINT)
     settable = {k: v for k, v in props.items() if k != "id"}
     if qom_type in MEMORY_BACKEND_TYPES:
-        _check_setters(qom_type, settable)
+        _check_setters(qom_type, settable, qom_resolves or _resolves_nothing)
     if ident in objects_root():
         # object_property_try_add_child on the /objects container
         raise GenericError(

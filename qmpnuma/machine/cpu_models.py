@@ -95,8 +95,12 @@ def cpu_type_for_model(option: str) -> str:
     as globals when the CPUs are realized, which we do not model.
 
     Raises:
-        GenericError: ``unable to find CPU model 'x'``.
+        GenericError: ``unable to find CPU model 'x'``, or that ``-cpu
+            option cannot be empty``.
     """
+    if not option:
+        # cpu.c parse_cpu_option: g_strsplit("") has no first piece.
+        raise GenericError("-cpu option cannot be empty")
     model = cpu_model_name(option)
     if model not in X86_CPU_MODELS:
         raise GenericError(f"unable to find CPU model '{model}'")

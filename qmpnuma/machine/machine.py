@@ -21,7 +21,7 @@ failures are fatal in QEMU (exit 1), so the machine is not usable after one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
 from qmpnuma.errors import GenericError, QMPError, Reporter
@@ -313,16 +313,25 @@ class Machine:
             prealloc_threads=self._smp.cpus,
         )
 
-    def object_add(self, qom_type: str, props: dict[str, object]) -> None:
+    def object_add(
+        self,
+        qom_type: str,
+        props: dict[str, object],
+        qom_resolves: Callable[[str], bool] | None = None,
+    ) -> None:
         """-object / object-add (qom/object_interfaces.c user_creatable_add_type).
 
         ``props`` has ``id`` and the typed QAPI properties.  A memory backend
         maps its RAM block (and notifies) once it is complete.
+        ``qom_resolves`` tells whether a QOM path names some object, for
+        link properties; by default only /machine and /objects are known.
 
         Raises:
             GenericError: QEMU's id, property and completion texts.
         """
-        self.user_objects.add(qom_type, props, self._backend_defaults(), self.host_numa_nodes)
+        self.user_objects.add(
+            qom_type, props, self._backend_defaults(), self.host_numa_nodes, qom_resolves
+        )
 
     def object_del(self, ident: str) -> None:
         """object-del (qom/object_interfaces.c user_creatable_del).

@@ -12,7 +12,7 @@ node that named the backend keeps it alive after object-del.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from qmpnuma.errors import GenericError
 from qmpnuma.hashorder import GStrHashSet
@@ -24,7 +24,7 @@ from qmpnuma.machine.backends import (
 )
 from qmpnuma.machine.memory import RAMList
 
-__all__ = ["OBJECTS_ROOT", "ObjectsRoot"]
+__all__ = ["OBJECTS_ROOT", "ObjectsRoot", "qom_path_matches"]
 
 #: qom/object.c object_get_objects_root(): where -object / object-add live.
 OBJECTS_ROOT = "/objects"
@@ -101,18 +101,29 @@ class ObjectsRoot:
         props: Mapping[str, object],
         defaults: BackendDefaults,
         host_numa_nodes: Collection[int],
+        qom_resolves: Callable[[str], bool] | None = None,
     ) -> MemoryBackend | UserObject:
         """qom/object_interfaces.c user_creatable_add_type; a backend gets its block.
+
+        ``qom_resolves`` tells whether a QOM path names some object, for
+        link properties; by default only the containers and /objects are known.
 
         Raises:
             GenericError: QEMU's id, property and completion texts.
         """
-        obj = user_creatable_add_type(qom_type, props, self.ids, defaults, host_numa_nodes)
+        obj = user_creatable_add_type(
+            qom_type, props, self.ids, defaults, host_numa_nodes, qom_resolves or self._known_path
+        )
         self._objects[obj.id] = obj
         self._table.add(obj.id)
         if isinstance(obj, MemoryBackend):
             self.ram_list.add(obj.id, obj.size)
         return obj
+
+    def _known_path(self, path: str) -> bool:
+        """object_resolve_path over the containers and /objects only."""
+        known = ["/", "/machine", OBJECTS_ROOT, *(f"{OBJECTS_ROOT}/{i}" for i in self._objects)]
+        return bool(qom_path_matches(path, known))
 
     def delete(self, ident: str) -> None:
         """qom/object_interfaces.c user_creatable_del.
@@ -157,3 +168,22 @@ class ObjectsRoot:
         if backend is not None:
             self._node_backends[backend.id] = backend
         return backend
+
+
+def qom_path_matches(path: str, canonical_paths: Iterable[str]) -> list[str]:
+    """qom/object.c object_resolve_path, over the given canonical paths.
+
+    An absolute path matches itself; a partial one every object whose path
+    ends with its components (the root excepted).  More than one match is
+    QEMU's "ambiguous".
+    """
+    parts = [part for part in path.split("/") if part]
+    found = []
+    for canonical in canonical_paths:
+        components = [part for part in canonical.split("/") if part]
+        if path.startswith("/"):
+            if components == parts:
+                found.append(canonical)
+        elif canonical != "/" and components[len(components) - len(parts) :] == parts:
+            found.append(canonical)
+    return found

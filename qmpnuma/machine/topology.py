@@ -187,12 +187,12 @@ def machine_parse_smp_config(
         )
     if cpus < mc.min_cpus:
         raise GenericError(
-            f"Invalid SMP CPUs {cpus}. The min CPUs supported by machine "
+            f"Invalid SMP CPUs {_c_int(cpus)}. The min CPUs supported by machine "
             f"'{mc.name}' is {mc.min_cpus}"
         )
     if maxcpus > mc.max_cpus:
         raise GenericError(
-            f"Invalid SMP CPUs {maxcpus}. The max CPUs supported by machine "
+            f"Invalid SMP CPUs {_c_int(maxcpus)}. The max CPUs supported by machine "
             f"'{mc.name}' is {mc.max_cpus}"
         )
     return smp
@@ -268,3 +268,9 @@ def x86_get_default_cpu_node_id(slot: CpuSlot, num_nodes: int) -> int:
 def cpu_slot_to_string(slot: CpuSlot) -> str:
     """hw/core/machine.c cpu_slot_to_string: ``socket-id: 1, core-id: 0, ...``."""
     return ", ".join(f"{key}: {slot.props[key]}" for key in INSTANCE_ID_KEYS if key in slot.props)
+
+
+def _c_int(value: int) -> int:
+    """An unsigned int as printf("%d") shows it (hw/core/machine-smp.c)."""
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value

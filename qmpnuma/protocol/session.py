@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from qmpnuma.errors import CommandNotFound, GenericError, QMPError
+from qmpnuma.frozen import FrozenResult
 from qmpnuma.hashorder import qdict_order
 from qmpnuma.profile import Profile
 from qmpnuma.protocol.json import JSONParseError, JSONStreamer, encode
@@ -27,6 +28,8 @@ __all__ = ["NO_ID", "Request", "MonitorSession"]
 
 #: Every message QEMU sends ends with CRLF (monitor/qmp.c qmp_send_response).
 LINE_END: Final = b"\r\n"
+#: One level of qobject_to_json_pretty()'s indentation.
+_PRETTY_INDENT: Final = b"    "
 
 #: QMPCapability (qapi/control.json).  ``oob`` is offered on monitors whose
 #: chardev can run in the monitor I/O thread, which includes unix sockets.
@@ -90,6 +93,11 @@ class MonitorSession:
     def negotiating(self) -> bool:
         """True until qmp_capabilities succeeds (capabilities negotiation mode)."""
         return self._negotiating
+
+    @property
+    def pretty(self) -> bool:
+        """Whether this monitor pretty-prints its messages."""
+        return self._pretty
 
     @property
     def oob_enabled(self) -> bool:
@@ -165,8 +173,11 @@ class MonitorSession:
         """The success response to ``request``: ``{"return": ..., "id": ...}``.
 
         ``result`` is the command's QAPI-shaped return value; None stands for
-        a command without one, which QEMU answers with ``{}``.
+        a command without one, which QEMU answers with ``{}``.  A
+        FrozenResult is encoded once and its bytes reused.
         """
+        if isinstance(result, FrozenResult):
+            return self._frozen_reply(request, result)
         response: dict[str, object] = {"return": {} if result is None else result}
         if request.id is not NO_ID:
             response["id"] = request.id
@@ -233,6 +244,25 @@ class MonitorSession:
         arguments = message.get("arguments", {})
         assert isinstance(command, str) and isinstance(arguments, dict)
         return Request(request_id, command, arguments, oob=exec_key == "exec-oob")
+
+    def _frozen_reply(self, request: Request, result: FrozenResult) -> bytes:
+        body = result.encodings.get(self._pretty)
+        if body is None:
+            body = result.encodings[self._pretty] = encode(result.value, self._pretty)
+        members = {"return": body}
+        if request.id is not NO_ID:
+            members["id"] = encode(request.id, self._pretty)
+        # The members in QDict order, laid out as qobject_to_json() would.
+        order = qdict_order(members)
+        if self._pretty:
+            nested = b"\n" + _PRETTY_INDENT
+            text = b"{" + b",".join(
+                nested + b'"%s": ' % key.encode() + members[key].replace(b"\n", nested)
+                for key in order
+            ) + b"\n}"
+        else:
+            text = b"{" + b", ".join(b'"%s": ' % k.encode() + members[k] for k in order) + b"}"
+        return text.replace(b"\n", LINE_END) + LINE_END
 
     def _line(self, message: dict[str, object]) -> bytes:
         # monitor_puts() turns every "\n" into "\r\n"; JSON strings never

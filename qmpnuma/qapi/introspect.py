@@ -29,6 +29,7 @@ import copy
 import functools
 from typing import TYPE_CHECKING
 
+from qmpnuma.frozen import FrozenResult
 from qmpnuma.qapi.schema import (
     EMPTY_OBJECT,
     AlternateType,
@@ -170,6 +171,11 @@ def _schema_info_cached(schema: Schema) -> tuple[SchemaInfo, ...]:
     return tuple(_Introspector(schema).run())
 
 
+@functools.lru_cache(maxsize=8)
+def _schema_info_frozen(schema: Schema) -> FrozenResult:
+    return FrozenResult(list(_schema_info_cached(schema)))
+
+
 def schema_info(schema: Schema) -> list[SchemaInfo]:
     """The ``query-qmp-schema`` reply for ``schema`` (a fresh copy each call)."""
     return copy.deepcopy(list(_schema_info_cached(schema)))
@@ -186,9 +192,12 @@ def command_names(schema: Schema) -> list[str]:
 
 def qmp_query_qmp_schema(
     ctx: CommandContext, args: dict[str, object], *, schema: Schema
-) -> list[SchemaInfo]:
-    """query-qmp-schema; the dispatcher binds ``schema``."""
-    return schema_info(schema)
+) -> FrozenResult:
+    """query-qmp-schema; the dispatcher binds ``schema``.
+
+    The reply is the same on every call: one shared, encoded-once result.
+    """
+    return _schema_info_frozen(schema)
 
 
 def qmp_query_commands(

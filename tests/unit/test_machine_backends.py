@@ -103,3 +103,12 @@ def test_allocation_checks_pass() -> None:
     assert add("memory-backend-file", size=1, mem_path="/tmp", align=2 << 20)
     # hugetlb pages are the host's business: not checked.
     assert add("memory-backend-memfd", size=4097, hugetlb=True)
+
+
+def test_a_ram_size_that_wraps_is_refused_where_qemu_aborts() -> None:
+    # QEMU 7.2 asserts in softmmu/physmem.c find_ram_offset (size != 0)
+    # and dies; a QMP command must not, so this is a clear error.
+    for size in (2**64 - 1, 2**64 - 4095):
+        with pytest.raises(GenericError, match="overflows when rounded up to the page size"):
+            user_creatable_add_type("memory-backend-ram", {"id": "r", "size": size},
+                                    lambda: (), BackendDefaults(), (0,))

@@ -570,3 +570,14 @@ class NumaOptionsMachine(RuleBasedStateMachine):
 
 TestNumaOptions = NumaOptionsMachine.TestCase
 TestNumaOptions.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
+
+
+def test_a_cpu_node_id_qemu_crashes_on_is_refused() -> None:
+    # QEMU 7.2 dies with SIGSEGV on set-numa-node cpu,node-id=65535 (the
+    # node array is indexed before the id is checked); a clear error here.
+    m = machine(smp={"cpus": 2}, backends=HALVES)
+    numa(m, type="node", memdev="m0")
+    for node_id in (65535, 65536):
+        assert error_of(m, type="cpu", **{"node-id": node_id, "socket-id": 0}).startswith(
+            f"Invalid node-id={node_id}, NUMA node must be defined"
+        )

@@ -8,6 +8,7 @@ import pytest
 
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import CollectingReporter, CommandNotFound, GenericError
+from qmpnuma.frozen import FrozenResult
 from qmpnuma.machine.phase import Phase
 from qmpnuma.machine.runstate import VM
 from qmpnuma.qapi.dispatch import (
@@ -133,7 +134,9 @@ def test_introspection_is_served_by_the_qapi_floor() -> None:
     handlers = find_handlers(load_schema())
     assert {"query-qmp-schema", "query-commands"} <= set(handlers)
     schema_reply = handlers["query-qmp-schema"](_ctx(), {})
-    assert isinstance(schema_reply, list) and schema_reply[0]["name"] == "query-status"
+    assert isinstance(schema_reply, FrozenResult)
+    assert isinstance(schema_reply.value, list) and schema_reply.value[0]["name"] == "query-status"
+    assert handlers["query-qmp-schema"](_ctx(), {}) is schema_reply
 
 
 def test_missing_handlers_are_listed_or_refused() -> None:

@@ -15,7 +15,7 @@ from qmpnuma.machine.runstate import VM
 from qmpnuma.profile import DEFAULT_PROFILE
 from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_schema
-from qmpnuma.server import OUTBOX_LEN, MachineServer, MonitorEndpoint, StreamReporter
+from qmpnuma.server import MachineServer, MonitorEndpoint, ServerStatistics, StreamReporter
 
 
 class Peer:
@@ -51,6 +51,10 @@ class Peer:
         assert await self.execute("qmp_capabilities") == {"return": {}}
 
 
+#: A small event backlog, so that a test reaches it quickly.
+BACKLOG = 64 * 1024
+
+
 def make_server(*argv: str, stderr: io.StringIO | None = None) -> MachineServer:
     config = configure(list(argv), DEFAULT_PROFILE, CliReporter("qmpnuma", io.StringIO()))
     vm = VM(config.machine, autostart=not config.start_paused)
@@ -60,6 +64,7 @@ def make_server(*argv: str, stderr: io.StringIO | None = None) -> MachineServer:
         DEFAULT_PROFILE,
         reporter=StreamReporter(stderr or io.StringIO()),
         clock=lambda: 1234.5,
+        event_backlog_limit=BACKLOG,
     )
 
 
@@ -136,15 +141,16 @@ async def test_a_monitor_that_does_not_read_is_dropped(
     await deaf.negotiate()
     busy = connect()
     await busy.negotiate()
-    # Each cont/stop pair queues two events for the deaf monitor.
-    for _ in range(OUTBOX_LEN):
-        await busy.send(b'{"execute": "cont"}{"execute": "stop"}')
-        for _ in range(4):
+    # Each cont/stop pair queues two events (~150 bytes) for the deaf monitor.
+    pairs = 32
+    for _ in range(BACKLOG // (150 * pairs) + 1):
+        await busy.send(b'{"execute": "cont"}{"execute": "stop"}' * pairs)
+        for _ in range(4 * pairs):
             await busy.message()
     # The deaf monitor was cut off; the busy one carries on.
     assert await busy.execute("query-status") == {
         "return": {"status": "paused", "singlestep": False, "running": False}}
-    assert server.statistics().connected_monitors == 1
+    assert server.statistics() == ServerStatistics(connected_monitors=1, dropped_monitors=1)
 
 
 async def test_quit_sends_shutdown_then_the_reply_then_ends() -> None:
@@ -189,3 +195,34 @@ async def test_stop_from_a_signal_tells_every_monitor(
         "timestamp": {"seconds": 1234, "microseconds": 500000},
         "event": "SHUTDOWN", "data": {"guest": False, "reason": "host-signal"}}
     assert await peer.message() is None
+
+
+async def test_a_client_that_reads_slowly_is_slowed_not_dropped(
+    monitors: tuple[MachineServer, Connect], nursery: trio.Nursery
+) -> None:
+    server, connect = monitors
+    ours, theirs = trio.testing.lockstep_stream_pair()
+    nursery.start_soon(server.handle_stream, theirs)
+    slow = Peer(ours)
+    await slow.negotiate()
+    other = connect()
+    await other.negotiate()
+    # Thousands of replies nobody reads yet: the other monitor is unaffected.
+    nursery.start_soon(slow.send, b'{"execute": "query-qmp-schema"}' * 3000)
+    await trio.testing.wait_all_tasks_blocked()
+    assert await other.execute("query-name") == {"return": {}}
+    for _ in range(3000):
+        assert "return" in await slow.message()  # type: ignore[operator]
+    assert server.statistics() == ServerStatistics(connected_monitors=2, dropped_monitors=0)
+
+
+async def test_output_wakes_a_monitor_waiting_for_input(
+    monitors: tuple[MachineServer, Connect],
+) -> None:
+    _, connect = monitors
+    idle, busy = connect(), connect()
+    await idle.negotiate()
+    await busy.negotiate()
+    await busy.execute("cont")
+    assert await idle.message() == {
+        "timestamp": {"seconds": 1234, "microseconds": 500000}, "event": "RESUME"}

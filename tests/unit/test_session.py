@@ -11,6 +11,7 @@ import dataclasses
 import pytest
 
 from qmpnuma.errors import CommandNotFound, GenericError
+from qmpnuma.frozen import FrozenResult
 from qmpnuma.profile import QEMU_7_2, Profile
 from qmpnuma.protocol.session import NO_ID, MonitorSession, Request
 
@@ -290,3 +291,16 @@ def test_pretty_monitor_breaks_lines_with_crlf() -> None:
     session = MonitorSession(QEMU_7_2, pretty=True)
     assert session.greeting().startswith(b'{\r\n    "QMP": {\r\n        "version": {\r\n')
     assert session.greeting().endswith(b"\r\n    }\r\n}\r\n")
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+@pytest.mark.parametrize("request_id", [NO_ID, 1, "x", {"b": [1, {"c": None}], "a": {}}, []])
+def test_a_frozen_result_is_written_as_its_value(pretty: bool, request_id: object) -> None:
+    value = [{"name": "query-status", "meta-type": "command", "arg-type": "0"}, {}, [], "é"]
+    frozen = FrozenResult(value)
+    session = MonitorSession(QEMU_7_2, pretty=pretty)
+    request = Request(request_id, "query-qmp-schema", {}, oob=False)
+    expected = session.reply(request, value)
+    assert session.reply(request, frozen) == expected
+    # The second time from the bytes kept on the result.
+    assert frozen.encodings and session.reply(request, frozen) == expected

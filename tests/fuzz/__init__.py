@@ -1,0 +1,1 @@
+"""Fuzzing: coverage-guided targets (atheris) and hypothesis properties."""

@@ -1,0 +1,1 @@
+"""Load and soak: many monitors, churn, deaf clients, events under load."""
