@@ -15,8 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from qmpnuma.pytest_plugin import Machine, MachineFactory
 from tests.e2e.binaries import TIMEOUT
-from tests.e2e.conftest import Daemon, start_daemon
 
 #: A round trip another monitor may take while one client floods.  QEMU:
 #: ~20 ms; before the fix: 4.2 s.
@@ -66,11 +66,19 @@ class Client:
         self.sock.close()
 
 
-def two_monitors(tmp_path: Path) -> tuple[Daemon, Path, Path]:
-    first, second = tmp_path / "a.sock", tmp_path / "b.sock"
-    daemon = start_daemon(tmp_path, "-S", "-m", "1G",
-                          "-qmp", f"unix:{second},server=on,wait=off", name="a.sock")
-    return daemon, first, second
+def two_monitors(qmpnuma: MachineFactory, tmp_path: Path) -> tuple[Machine, Path, Path]:
+    second = tmp_path / "b.sock"
+    daemon = qmpnuma.start("-S", "-m", "1G", "-qmp", f"unix:{second},server=on,wait=off",
+                           mode="subprocess")
+    return daemon, daemon.socket, second
+
+
+def stop(daemon: Machine) -> str:
+    """End the daemon as a management tool would (SIGTERM); what it printed."""
+    assert daemon.process is not None
+    daemon.process.terminate()
+    daemon.process.wait(timeout=TIMEOUT)
+    return daemon.log_text()
 
 
 def round_trip(client: Client) -> float:
@@ -79,8 +87,10 @@ def round_trip(client: Client) -> float:
     return time.perf_counter() - start
 
 
-def test_a_flooding_client_does_not_stall_another_monitor(tmp_path: Path) -> None:
-    daemon, first, second = two_monitors(tmp_path)
+def test_a_flooding_client_does_not_stall_another_monitor(
+    qmpnuma: MachineFactory, tmp_path: Path
+) -> None:
+    daemon, first, second = two_monitors(qmpnuma, tmp_path)
     try:
         flood, other = Client(first), Client(second)
         flood.negotiate()
@@ -93,11 +103,11 @@ def test_a_flooding_client_does_not_stall_another_monitor(tmp_path: Path) -> Non
         # Its replies are all there when it gets round to reading them.
         assert all("return" in flood.reply() for _ in range(2000))  # type: ignore[operator]
     finally:
-        daemon.stop()
+        stop(daemon)
 
 
-def test_pipelined_commands_are_all_answered_in_order(tmp_path: Path) -> None:
-    daemon = start_daemon(tmp_path, "-S")
+def test_pipelined_commands_are_all_answered_in_order(qmpnuma: MachineFactory) -> None:
+    daemon = qmpnuma.start("-S", mode="subprocess")
     try:
         client = Client(daemon.socket)
         client.negotiate()
@@ -110,13 +120,13 @@ def test_pipelined_commands_are_all_answered_in_order(tmp_path: Path) -> None:
         writer.join(TIMEOUT)
         assert ids == list(range(count))
     finally:
-        _, err = daemon.stop()
+        err = stop(daemon)
     assert "disconnecting" not in err
 
 
-def test_no_command_runs_without_its_reply(tmp_path: Path) -> None:
+def test_no_command_runs_without_its_reply(qmpnuma: MachineFactory) -> None:
     """Issue 11 item 2: the client was dropped with 0 replies, its objects made."""
-    daemon = start_daemon(tmp_path, "-S")
+    daemon = qmpnuma.start("-S", mode="subprocess")
     try:
         client = Client(daemon.socket)
         client.negotiate()
@@ -133,12 +143,14 @@ def test_no_command_runs_without_its_reply(tmp_path: Path) -> None:
         ids = {m["id"] for m in client.execute("query-memdev")["return"]}  # type: ignore[index]
         assert {"lost1", "lost2"} <= ids
     finally:
-        _, err = daemon.stop()
+        err = stop(daemon)
     assert "disconnecting" not in err
 
 
-def test_only_a_client_that_lets_events_pile_up_is_dropped_once(tmp_path: Path) -> None:
-    daemon, first, second = two_monitors(tmp_path)
+def test_only_a_client_that_lets_events_pile_up_is_dropped_once(
+    qmpnuma: MachineFactory, tmp_path: Path
+) -> None:
+    daemon, first, second = two_monitors(qmpnuma, tmp_path)
     try:
         deaf, busy = Client(first), Client(second)
         deaf.negotiate()
@@ -154,5 +166,5 @@ def test_only_a_client_that_lets_events_pile_up_is_dropped_once(tmp_path: Path) 
         writer.join(TIMEOUT)
         assert busy.execute("query-status")["return"]["status"] == "paused"  # type: ignore[index]
     finally:
-        _, err = daemon.stop()
+        err = stop(daemon)
     assert err.count("disconnecting it") == 1
