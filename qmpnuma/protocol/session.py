@@ -21,7 +21,7 @@ from typing import Final
 from qmpnuma.errors import CommandNotFound, GenericError, QMPError
 from qmpnuma.hashorder import qdict_order
 from qmpnuma.profile import Profile
-from qmpnuma.protocol.json import JSONParseError, JSONStreamer, encode
+from qmpnuma.protocol.json import JSONParseError, JSONStreamer, encode_line
 
 __all__ = ["NO_ID", "Request", "MonitorSession"]
 
@@ -235,9 +235,7 @@ class MonitorSession:
         return Request(request_id, command, arguments, oob=exec_key == "exec-oob")
 
     def _line(self, message: dict[str, object]) -> bytes:
-        # monitor_puts() turns every "\n" into "\r\n"; JSON strings never
-        # hold a raw newline, so only the pretty form's line breaks change.
-        return encode(message, self._pretty).replace(b"\n", LINE_END) + LINE_END
+        return encode_line(message, self._pretty)
 
     def _error_line(self, error_class: str, desc: str, request_id: object) -> bytes:
         """qmp_error_response(), plus the ``id`` that qmp_dispatch() adds."""
