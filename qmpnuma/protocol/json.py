@@ -27,6 +27,7 @@ no token queue is kept: memory per message is bounded by the limits below.
 from __future__ import annotations
 
 import enum
+import functools
 import json as _json
 import re
 from collections.abc import Iterator
@@ -981,33 +982,66 @@ def _write(value: object, out: list[str], depth: int) -> None:
     if isinstance(value, str):
         _quote_into(value, out)
     elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        if not depth:
-            raise _TooDeep
-        opener = "{"
-        for key in qdict_order(value):
-            out.append(opener)
-            _quote_into(key, out)
-            out.append(": ")
-            _write(value[key], out, depth - 1)
-            opener = ", "
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        if not value:
-            out.append("[]")
-            return
-        if not depth:
-            raise _TooDeep
-        opener = "["
-        for element in value:
-            out.append(opener)
-            _write(element, out, depth - 1)
-            opener = ", "
-        out.append("]")
+        _write_dict(value, out, depth)
+    elif isinstance(value, (list, tuple)):
+        _write_list(value, out, depth)
     else:
         out.append(_scalar(value))
+
+
+def _write_dict(value: dict[str, object], out: list[str], depth: int) -> None:
+    if not value:
+        out.append("{}")
+        return
+    if not depth:
+        raise _TooDeep
+    for key, prefix in _dict_layout(tuple(value)):
+        out.append(prefix)
+        _write(value[key], out, depth - 1)
+    out.append("}")
+
+
+def _write_list(value: list[object] | tuple[object, ...], out: list[str], depth: int) -> None:
+    if not value:
+        out.append("[]")
+        return
+    if not depth:
+        raise _TooDeep
+    opener = "["
+    for element in value:
+        out.append(opener)
+        _write(element, out, depth - 1)
+        opener = ", "
+    out.append("]")
+
+
+#: Dict layouts remembered, and the longest key sequence (in characters)
+#: remembered: keys come from clients too, so the cache is bounded in size.
+_LAYOUT_CACHE: Final = 4096
+_LAYOUT_KEY_CHARS: Final = 256
+
+#: What a dict writes before each value: the key in QDict order, and the
+#: text ahead of its value (``{"key": `` first, ``, "key": `` after).
+_Layout = tuple[tuple[str, str], ...]
+
+
+def _dict_layout(keys: tuple[str, ...]) -> _Layout:
+    """The layout of a dict with ``keys``, computed once per key sequence."""
+    if sum(map(len, keys)) > _LAYOUT_KEY_CHARS:
+        return _compute_layout(keys)
+    return _cached_layout(keys)
+
+
+def _compute_layout(keys: tuple[str, ...]) -> _Layout:
+    layout = []
+    opener = "{"
+    for key in qdict_order(keys):
+        layout.append((key, opener + _quote(key) + ": "))
+        opener = ", "
+    return tuple(layout)
+
+
+_cached_layout = functools.lru_cache(maxsize=_LAYOUT_CACHE)(_compute_layout)
 
 
 def _write_stack(value: object, pretty: bool, out: list[str]) -> None:

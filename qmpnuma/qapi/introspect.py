@@ -186,9 +186,13 @@ def command_names(schema: Schema) -> list[str]:
 
 def qmp_query_qmp_schema(
     ctx: CommandContext, args: dict[str, object], *, schema: Schema
-) -> list[SchemaInfo]:
-    """query-qmp-schema; the dispatcher binds ``schema``."""
-    return schema_info(schema)
+) -> tuple[SchemaInfo, ...]:
+    """query-qmp-schema; the dispatcher binds ``schema``.
+
+    The shared list itself, not a copy: a reply is only ever written out,
+    and copying it cost more than writing it.
+    """
+    return _schema_info_cached(schema)
 
 
 def qmp_query_commands(
