@@ -799,7 +799,9 @@ def _fast_messages(
 
 #: Characters quoted_str() writes as escapes: the quote, the backslash,
 #: controls, DEL and everything beyond ASCII.
-_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\U0010ffff]')
+#: (Written as the complement of what stays: a class up to U+10FFFF takes
+#: the regex compiler milliseconds at start-up.)
+_NEEDS_ESCAPE = re.compile('[^ !#-[\\]-~]')
 _SHORT_ESCAPES: Final = {
     '"': '\\"',
     "\\": "\\\\",
@@ -811,7 +813,7 @@ _SHORT_ESCAPES: Final = {
 }
 #: What quoted_str() escapes, a short escape one at a time, the rest (other
 #: controls, DEL and non-ASCII, all written as ``\\uXXXX``) as whole runs.
-_ESCAPED_RUN = re.compile('["\\\\\b\f\n\r\t]|[\x00-\x07\x0b\x0e-\x1f\x7f-\U0010ffff]+')
+_ESCAPED_RUN = re.compile('["\\\\\b\f\n\r\t]|[^\b\t\n\f\r -~]+')
 #: Characters that are no valid code point: quoted_str() writes U+FFFD.
 _NOT_CODEPOINT = re.compile("[\ud800-\udfff" + _NONCHARACTER.pattern[1:])
 #: Characters escaped per slice of a long run, so that no temporary holds
