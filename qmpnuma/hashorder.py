@@ -45,10 +45,11 @@ _QDICT_BUCKETS = 512
 #: Distinct key sequences whose order is remembered.  Replies are built from
 #: a few dozen schema types, so their key sequences repeat: a reply listing
 #: 255 CPUs orders the same four props keys 255 times.
-_QDICT_ORDER_CACHE = 4096
-#: Characters in the longest key sequence remembered.  Keys come from
-#: clients too (an ``id`` object, command arguments): the cache holds at
-#: most _QDICT_ORDER_CACHE * _QDICT_ORDER_KEY_CHARS characters of them.
+_QDICT_ORDER_CACHE = 1024
+#: The largest key sequence remembered, in keys and in characters.  Keys
+#: come from clients too (an ``id`` object, command arguments), so every
+#: entry is small and the cache holds a few MB at worst.
+_QDICT_ORDER_KEYS = 16
 _QDICT_ORDER_KEY_CHARS = 256
 
 
@@ -60,7 +61,7 @@ def qdict_order(keys: Iterable[str]) -> list[str]:
     last inserted comes first.
     """
     sequence = tuple(keys)
-    if sum(map(len, sequence)) > _QDICT_ORDER_KEY_CHARS:
+    if len(sequence) > _QDICT_ORDER_KEYS or sum(map(len, sequence)) > _QDICT_ORDER_KEY_CHARS:
         return list(_qdict_order(sequence))
     return list(_qdict_order_cached(sequence))
 

@@ -1017,9 +1017,11 @@ def _write_list(value: list[object] | tuple[object, ...], out: list[str], depth:
     out.append("]")
 
 
-#: Dict layouts remembered, and the longest key sequence (in characters)
-#: remembered: keys come from clients too, so the cache is bounded in size.
-_LAYOUT_CACHE: Final = 4096
+#: Dict layouts remembered, and the largest key sequence remembered (in
+#: keys, in characters): keys come from clients too (an ``id`` object), so
+#: each entry is small and the cache holds a few MB at worst.
+_LAYOUT_CACHE: Final = 1024
+_LAYOUT_KEYS: Final = 16
 _LAYOUT_KEY_CHARS: Final = 256
 
 #: What a dict writes before each value: the key in QDict order, and the
@@ -1029,7 +1031,7 @@ _Layout = tuple[tuple[str, str], ...]
 
 def _dict_layout(keys: tuple[str, ...]) -> _Layout:
     """The layout of a dict with ``keys``, computed once per key sequence."""
-    if sum(map(len, keys)) > _LAYOUT_KEY_CHARS:
+    if len(keys) > _LAYOUT_KEYS or sum(map(len, keys)) > _LAYOUT_KEY_CHARS:
         return _compute_layout(keys)
     return _cached_layout(keys)
 

@@ -36,3 +36,21 @@ def test_a_long_non_ascii_id_is_read_and_echoed_in_bounded_memory() -> None:
     assert reply.count(b"\\u00E9") == CHARS
     # The reply as text and as bytes, the id and the input: about 4x.
     assert peak < 5 * REPLY_SIZE, peak
+
+
+def test_caches_keyed_by_client_data_stay_small() -> None:
+    # Issue 11, item 4: no cache may hold client data without a byte bound.
+    # Distinct id objects of the largest cached shape (16 keys, 256
+    # characters, none of it ASCII) fill every cache to its limit.
+    session = MonitorSession(DEFAULT_PROFILE)
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for i in range(3000):
+            keys = [f"{i:04}{k:02}" + "é" * 10 for k in range(16)]
+            reply = session.reply(Request({k: 0 for k in keys}, "x", {}, False), None)
+            assert reply.endswith(b"\r\n")
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held - before < 8 << 20, held - before
