@@ -27,7 +27,6 @@ no token queue is kept: memory per message is bounded by the limits below.
 from __future__ import annotations
 
 import enum
-import functools
 import json as _json
 import re
 from collections.abc import Iterator
@@ -752,6 +751,12 @@ _DECODER: Final = _json.JSONDecoder(
 )
 
 
+def _openers(text: str, start: int, end: int) -> int:
+    """``{`` and ``[`` in ``text[start:end]``, in strings too: at least the
+    message's deepest nesting."""
+    return text.count("{", start, end) + text.count("[", start, end)
+
+
 def _fast_messages(
     data: bytes, max_size: int, max_nesting: int, messages: list[object | JSONParseError]
 ) -> int:
@@ -771,27 +776,28 @@ def _fast_messages(
         # A character cut by the chunk's end, or bytes only QEMU takes.
         text = data[: e.start].decode("utf-8")
     suspect = _suspect(text)
+    ascii_only = text.isascii()
     pos = done = 0
     while True:
         pos = _JSON_SPACE.match(text, pos).end()  # type: ignore[union-attr]
-        if pos == len(text) or text[pos] != "{":
+        if not text.startswith("{", pos):
             break
         try:
             value, end = _DECODER.raw_decode(text, pos)
         except (ValueError, _NotFast, RecursionError):
             break
-        message = text[pos:end]
-        size = len(message) if message.isascii() else len(message.encode("utf-8"))
-        if (
-            size > max_size
-            or message.count("{") + message.count("[") > max_nesting
-            or (suspect and _suspect(message))
-        ):
+        size = end - pos if ascii_only else len(text[pos:end].encode("utf-8"))
+        if size > max_size:
+            break
+        # A message has fewer openers than bytes: most need no count.
+        if size > max_nesting and _openers(text, pos, end) > max_nesting:
+            break
+        if suspect and _suspect(text[pos:end]):
             break
         messages.append(value)
         pos = done = end
     # Whitespace after the last message is the exact reader's to skip.
-    return done if text.isascii() else len(text[:done].encode("utf-8"))
+    return done if ascii_only else len(text[:done].encode("utf-8"))
 
 
 # --- Writer (qobject/json-writer.c, qobject/qdict.c) ------------------------
@@ -1029,11 +1035,23 @@ _LAYOUT_KEY_CHARS: Final = 256
 _Layout = tuple[tuple[str, str], ...]
 
 
+_layouts: dict[tuple[str, ...], _Layout] = {}
+
+
 def _dict_layout(keys: tuple[str, ...]) -> _Layout:
-    """The layout of a dict with ``keys``, computed once per key sequence."""
-    if len(keys) > _LAYOUT_KEYS or sum(map(len, keys)) > _LAYOUT_KEY_CHARS:
-        return _compute_layout(keys)
-    return _cached_layout(keys)
+    """The layout of a dict with ``keys``, computed once per key sequence.
+
+    The cache starts afresh when full: cheaper than LRU bookkeeping on
+    every dict written, and the shapes in use come back at once.
+    """
+    layout = _layouts.get(keys)
+    if layout is None:
+        layout = _compute_layout(keys)
+        if len(keys) <= _LAYOUT_KEYS and sum(map(len, keys)) <= _LAYOUT_KEY_CHARS:
+            if len(_layouts) >= _LAYOUT_CACHE:
+                _layouts.clear()
+            _layouts[keys] = layout
+    return layout
 
 
 def _compute_layout(keys: tuple[str, ...]) -> _Layout:
@@ -1043,9 +1061,6 @@ def _compute_layout(keys: tuple[str, ...]) -> _Layout:
         layout.append((key, opener + _quote(key) + ": "))
         opener = ", "
     return tuple(layout)
-
-
-_cached_layout = functools.lru_cache(maxsize=_LAYOUT_CACHE)(_compute_layout)
 
 
 def _write_stack(value: object, pretty: bool, out: list[str]) -> None:

@@ -37,6 +37,10 @@ CAPABILITY_OOB: Final = "oob"
 EXPECTING_NEGOTIATION: Final = "Expecting capabilities negotiation with 'qmp_capabilities'"
 
 
+#: The members of an ordinary request (``exec-oob`` aside).
+_PLAIN_MEMBERS: Final = frozenset({"execute", "arguments", "id"})
+
+
 class _NoId(enum.Enum):
     NO_ID = "NO_ID"
 
@@ -213,6 +217,19 @@ class MonitorSession:
         Raises:
             GenericError: with QEMU's text for the first bad member.
         """
+        command = message.get("execute")
+        arguments = message.get("arguments", {})
+        if (
+            isinstance(command, str)
+            and isinstance(arguments, dict)
+            and _PLAIN_MEMBERS.issuperset(message)
+        ):
+            # Nothing to report, so no member order to follow.
+            return Request(request_id, command, arguments, oob=False)
+        return self._check_obj_in_order(message, request_id)
+
+    def _check_obj_in_order(self, message: dict[str, object], request_id: object) -> Request:
+        """_check_obj() member by member, in QDict order."""
         exec_key: str | None = None
         for key in qdict_order(message):
             value = message[key]

@@ -18,8 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qmpnuma.errors import QMPError
+from qmpnuma.profile import DEFAULT_PROFILE
 from qmpnuma.protocol import json as qjson
 from qmpnuma.protocol.json import JSONParseError, JSONStreamer, encode, encode_line
+from qmpnuma.protocol.session import NO_ID, MonitorSession
 
 FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -162,3 +165,31 @@ def test_out_of_range_integers_are_refused_by_both_writers(value: int) -> None:
     for write in (encode, exact_encode):
         with pytest.raises(ValueError):
             write({"a": [value]})
+
+
+MEMBER_VALUES = st.sampled_from([None, "query-status", 1, {}, {"a": 1}, [], "x"])
+
+
+@FUZZ
+@given(
+    st.dictionaries(
+        st.sampled_from(["execute", "arguments", "id", "exec-oob", "control", ""]),
+        MEMBER_VALUES,
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_request_check_fast_path_equals_the_member_walk(
+    message: dict[str, object], oob: bool
+) -> None:
+    session = MonitorSession(DEFAULT_PROFILE)
+    if oob:
+        session.enable_capabilities(["oob"])
+
+    def outcome(check: Any) -> object:
+        try:
+            return check(message, message.get("id", NO_ID))
+        except QMPError as e:
+            return e.desc
+
+    assert outcome(session._check_obj) == outcome(session._check_obj_in_order)
