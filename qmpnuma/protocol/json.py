@@ -863,11 +863,21 @@ def _escape_run(run: str) -> str:
     return "\\u" + run.encode("utf-16-be").hex("|", 2).upper().replace("|", "\\u")
 
 
+#: ASCII that json's writer escapes otherwise than quoted_str(): it writes
+#: controls other than the short escapes in lower-case hex, DEL as it is.
+_JSON_ESCAPES_DIFFER = re.compile("[\x00-\x07\x0b\x0e-\x1f\x7f]")
+_json_quote_ascii: Final = _json.encoder.encode_basestring_ascii
+
+
 def _quote_into(text: str, out: list[str]) -> None:
     """quoted_str(): append ``text`` quoted and escaped to ``out``."""
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        out.append('"' + text + '"')
-        return
+    if text.isascii():
+        if text.isprintable() and '"' not in text and "\\" not in text:
+            out.append('"' + text + '"')
+            return
+        if not _JSON_ESCAPES_DIFFER.search(text):
+            out.append(_json_quote_ascii(text))  # C speed, for text full of line ends
+            return
     out.append('"')
     done = 0
     for match in _ESCAPED_RUN.finditer(text):
