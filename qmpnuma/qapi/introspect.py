@@ -186,13 +186,13 @@ def command_names(schema: Schema) -> list[str]:
 
 def qmp_query_qmp_schema(
     ctx: CommandContext, args: dict[str, object], *, schema: Schema
-) -> tuple[SchemaInfo, ...]:
+) -> list[SchemaInfo]:
     """query-qmp-schema; the dispatcher binds ``schema``.
 
-    The shared list itself, not a copy: a reply is only ever written out,
-    and copying it cost more than writing it.
+    The shared entries themselves, not copies: a reply is only ever written
+    out, and a deep copy cost more than writing it.
     """
-    return _schema_info_cached(schema)
+    return list(_schema_info_cached(schema))
 
 
 def qmp_query_commands(
