@@ -503,6 +503,7 @@ class _Parser:
             self._error = e.message
 
     def started(self) -> bool:
+        """Whether a token of the current message has been taken."""
         return bool(self._stack) or self._done or self._error is not None
 
     def result(self) -> object:
@@ -699,16 +700,15 @@ class JSONStreamer:
 
 # --- Fast path: Python's json module where it agrees -----------------------
 
+#: Closers tried before the rest of a chunk is left to the exact reader.
+_SYNC_TRIES: Final = 16
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def _next_closer_end(data: bytes, start: int) -> int:
     """Just past the first ``}`` or ``]`` from ``start`` on, else the end."""
     found = [i for i in (data.find(b"}", start), data.find(b"]", start)) if i >= 0]
     return min(found) + 1 if found else len(data)
-
-#: Closers tried before the rest of a chunk is left to the exact reader.
-_SYNC_TRIES: Final = 16
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def _suspect(text: str) -> bool:
@@ -807,7 +807,7 @@ def _fast_messages(
 #: controls, DEL and everything beyond ASCII.
 #: (Written as the complement of what stays: a class up to U+10FFFF takes
 #: the regex compiler milliseconds at start-up.)
-_NEEDS_ESCAPE = re.compile('[^ !#-[\\]-~]')
+_NEEDS_ESCAPE = re.compile("[^ !#-[\\]-~]")
 _SHORT_ESCAPES: Final = {
     '"': '\\"',
     "\\": "\\\\",
