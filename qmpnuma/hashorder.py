@@ -18,14 +18,24 @@ from collections.abc import Iterable, Iterator, Sequence
 __all__ = ["qdict_order", "ghash_first", "first_unexpected", "GStrHashSet"]
 
 
+#: tdb_hash shifts byte i left by ``i * 5 % 24``: the shifts repeat every
+#: 24 bytes, so the bytes of each residue class can be summed first.
+_TDB_PERIOD = 24
+_TDB_SHIFTS = tuple(i * 5 % _TDB_PERIOD for i in range(_TDB_PERIOD))
+
+
 def _tdb_hash(key: str) -> int:
     """QDict's hash function (qobject/qdict.c tdb_hash), over the key's
-    modified UTF-8 bytes (QEMU's JSON parser stores NUL as C0 80)."""
+    modified UTF-8 bytes (QEMU's JSON parser stores NUL as C0 80).
+
+    The sum is taken modulo 2**32 and addition commutes, so summing each
+    residue class in C gives the byte-by-byte result at any key length.
+    """
     data = key.encode("utf-8", "surrogatepass").replace(b"\0", b"\xc0\x80")
-    value = (0x238F13AF * len(data)) & 0xFFFFFFFF
-    for i, byte in enumerate(data):
-        value = (value + (byte << (i * 5 % 24))) & 0xFFFFFFFF
-    return (1103515243 * value + 12345) & 0xFFFFFFFF
+    value = 0x238F13AF * len(data)
+    for start, shift in enumerate(_TDB_SHIFTS[: len(data)]):
+        value += sum(data[start::_TDB_PERIOD]) << shift
+    return (1103515243 * (value & 0xFFFFFFFF) + 12345) & 0xFFFFFFFF
 
 
 #: qobject/qdict.c QDICT_BUCKET_MAX
@@ -35,7 +45,12 @@ _QDICT_BUCKETS = 512
 #: Distinct key sequences whose order is remembered.  Replies are built from
 #: a few dozen schema types, so their key sequences repeat: a reply listing
 #: 255 CPUs orders the same four props keys 255 times.
-_QDICT_ORDER_CACHE = 4096
+_QDICT_ORDER_CACHE = 1024
+#: The largest key sequence remembered, in keys and in characters.  Keys
+#: come from clients too (an ``id`` object, command arguments), so every
+#: entry is small and the cache holds a few MB at worst.
+_QDICT_ORDER_KEYS = 16
+_QDICT_ORDER_KEY_CHARS = 256
 
 
 def qdict_order(keys: Iterable[str]) -> list[str]:
@@ -45,13 +60,18 @@ def qdict_order(keys: Iterable[str]) -> list[str]:
     qdict_put() adds a key at the head of its bucket: inside a bucket, the
     last inserted comes first.
     """
-    return list(_qdict_order(tuple(keys)))
+    sequence = tuple(keys)
+    if len(sequence) > _QDICT_ORDER_KEYS or sum(map(len, sequence)) > _QDICT_ORDER_KEY_CHARS:
+        return list(_qdict_order(sequence))
+    return list(_qdict_order_cached(sequence))
 
 
-@functools.lru_cache(maxsize=_QDICT_ORDER_CACHE)
 def _qdict_order(keys: tuple[str, ...]) -> tuple[str, ...]:
     index = {k: i for i, k in enumerate(keys)}
     return tuple(sorted(index, key=lambda k: (_tdb_hash(k) % _QDICT_BUCKETS, -index[k])))
+
+
+_qdict_order_cached = functools.lru_cache(maxsize=_QDICT_ORDER_CACHE)(_qdict_order)
 
 
 #: glib/ghash.c prime_mod, indexed by the table's shift.

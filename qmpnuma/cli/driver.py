@@ -27,12 +27,11 @@ Errors found before step 4, and those QEMU reports with a location, carry
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qmpnuma.cli import help as help_texts
 from qmpnuma.cli import monitors
@@ -92,6 +91,9 @@ from qmpnuma.profile import Profile
 from qmpnuma.qapi.opts_visitor import visit_opts
 from qmpnuma.qapi.schema import Schema, load_schema
 from qmpnuma.qapi.validate import validate_arguments
+
+if TYPE_CHECKING:
+    import datetime
 
 __all__ = [
     "DEFAULT_ARGV",
@@ -219,6 +221,13 @@ class CliError(Exception):
         self.stdout = stdout
 
 
+def _utc_now() -> datetime.datetime:
+    # datetime is imported on the first timestamp: start-up does without.
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC)
+
+
 class CliReporter:
     """A Reporter for the command line: QEMU's error_report()/warn_report() format.
 
@@ -233,11 +242,11 @@ class CliReporter:
         self,
         prog: str,
         stream: TextIO,
-        clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+        clock: Callable[[], datetime.datetime] | None = None,
     ) -> None:
         self.prog = prog
         self.stream = stream
-        self.clock = clock
+        self.clock = clock or _utc_now
         self.location: str | None = None
         #: -msg timestamp=on.
         self.timestamps = False

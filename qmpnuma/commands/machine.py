@@ -94,9 +94,12 @@ def qmp_query_cpus_fast(ctx: CommandContext, args: dict[str, object]) -> object:
 def numa_text(machine: Machine) -> str:
     """The text of x-query-numa and HMP ``info numa`` (LF line ends)."""
     node_mem = query_numa_node_mem(machine)
+    node_cpus: dict[int | None, str] = {}
+    for slot in machine.present_cpus:  # one pass: 255 CPUs on 128 nodes
+        node_cpus[slot.node_id] = node_cpus.get(slot.node_id, "") + f" {slot.index}"
     lines = [f"{len(node_mem)} nodes"]
     for node_id, (mem, plugged) in enumerate(node_mem):
-        cpus = "".join(f" {slot.index}" for slot in machine.present_cpus if slot.node_id == node_id)
+        cpus = node_cpus.get(node_id, "")
         lines.append(f"node {node_id} cpus:{cpus}")
         lines.append(f"node {node_id} size: {mem >> MiB_SHIFT} MB")
         lines.append(f"node {node_id} plugged: {plugged >> MiB_SHIFT} MB")

@@ -152,12 +152,17 @@ def machine_set_cpu_numa_node(
         GenericError: unsupported id, already assigned, initiator, no match.
     """
     node_id = props["node-id"]
+    # The keys asked for, looked up once: -numa cpus=0-254 makes 255 calls
+    # over 255 slots.
+    asked = [key for key in ("thread-id", "core-id", "cluster-id", "socket-id", "die-id")
+             if key in props]  # fmt: skip
+    wanted = [(key, props[key]) for key in INSTANCE_ID_KEYS if key in props]
     match = False
     for i, slot in enumerate(slots):
-        for key in ("thread-id", "core-id", "cluster-id", "socket-id", "die-id"):
-            if key in props and key not in slot.props:
+        for key in asked:
+            if key not in slot.props:
                 raise GenericError(f"{key} is not supported")
-        if any(key in props and props[key] != slot.props[key] for key in INSTANCE_ID_KEYS):
+        if any(slot.props[key] != value for key, value in wanted):
             continue
         old = slot.node_id
         if old is not None and old != node_id:

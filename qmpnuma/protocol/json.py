@@ -27,6 +27,7 @@ no token queue is kept: memory per message is bounded by the limits below.
 from __future__ import annotations
 
 import enum
+import json as _json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ __all__ = [
     "JSONParseError",
     "JSONStreamer",
     "encode",
+    "encode_line",
 ]
 
 #: Bytes in one token, and in all tokens of one message
@@ -313,6 +315,10 @@ class _Lexer:
             if consumed:
                 return
 
+    def idle(self) -> bool:
+        """Between tokens, outside recovery: the next byte starts a token."""
+        return self._state == _In.START and not self._token
+
     def _overflow(self) -> Iterator[tuple[int, bytes]]:
         # Security limit: hand the oversized token on and start afresh; the
         # streamer turns it into an error.
@@ -407,6 +413,10 @@ def _parse_unicode_escape(token: bytes, start: int) -> tuple[str, int]:
 _INVALID_UTF8: Final = b"invalid UTF-8 sequence in string"
 
 
+#: U+FDD0..U+FDEF are EF B7 xx; U+xFFFE and U+xFFFF end in BF BE, BF BF.
+_NONCHARACTER_UTF8_PAIRS: Final = (b"\xef\xb7", b"\xbf\xbe", b"\xbf\xbf")
+
+
 def _decode_unescaped(raw: bytes) -> str:
     """Unescaped string bytes as text: modified UTF-8, valid code points only.
 
@@ -418,7 +428,9 @@ def _decode_unescaped(raw: bytes) -> str:
         text = "\0".join(part.decode("utf-8") for part in raw.split(b"\xc0\x80"))
     except UnicodeDecodeError:
         raise _ParseError(_INVALID_UTF8) from None
-    if _NONCHARACTER.search(text):
+    # Every noncharacter's UTF-8 form holds one of these byte pairs: a quick
+    # test that spares the regex a scan of every long string.
+    if any(pair in raw for pair in _NONCHARACTER_UTF8_PAIRS) and _NONCHARACTER.search(text):
         raise _ParseError(_INVALID_UTF8)
     return text
 
@@ -489,6 +501,10 @@ class _Parser:
             self._token(kind, token)
         except _ParseError as e:
             self._error = e.message
+
+    def started(self) -> bool:
+        """Whether a token of the current message has been taken."""
+        return bool(self._stack) or self._done or self._error is not None
 
     def result(self) -> object:
         """The message's value, or its JSONParseError."""
@@ -571,6 +587,12 @@ class JSONStreamer:
     became complete: each message as its value, each failed one as a
     :class:`JSONParseError`.  The keyword limits default to QEMU's and exist
     so that tests can reach them cheaply.
+
+    Well-formed objects are read by Python's json module when nothing can
+    tell the two readers apart (see :func:`_fast_messages`); everything
+    else, and whatever follows it in the same chunk, goes through the exact
+    reader.  ``fast=False`` keeps to the exact reader (for the tests that
+    compare the two).
     """
 
     def __init__(
@@ -579,6 +601,7 @@ class JSONStreamer:
         max_token_size: int = MAX_TOKEN_SIZE,
         max_token_count: int = MAX_TOKEN_COUNT,
         max_nesting: int = MAX_NESTING,
+        fast: bool = True,
     ) -> None:
         self._lexer = _Lexer(max_token_size)
         self._max_token_size = max_token_size
@@ -589,14 +612,50 @@ class JSONStreamer:
         self._bracket_count = 0
         self._token_count = 0
         self._token_size = 0
+        #: A message this many bytes long cannot reach a size or count limit.
+        self._fast_size = min(max_token_size, max_token_count) - 1
+        self._fast = fast
 
     def feed(self, data: bytes) -> list[object | JSONParseError]:
         messages: list[object | JSONParseError] = []
+        done = 0
+        if self._fast:
+            done = self._sync(data, messages)
+            if done < len(data):
+                rest = data[done:] if done else data
+                done += _fast_messages(rest, self._fast_size, self._max_nesting, messages)
+        if done < len(data):
+            self._feed_exact(data[done:] if done else data, messages)
+        return messages
+
+    def _feed_exact(self, data: bytes, messages: list[object | JSONParseError]) -> None:
         for kind, token in self._lexer.feed(data):
             message = self._process_token(kind, token)
             if message is not _INCOMPLETE:
                 messages.append(message)
-        return messages
+
+    def _at_message_start(self) -> bool:
+        """Whether the exact reader holds nothing: the next byte starts afresh."""
+        return self._lexer.idle() and self._token_count == 0 and not self._parser.started()
+
+    def _sync(self, data: bytes, messages: list[object | JSONParseError]) -> int:
+        """Let the exact reader finish the message it is in: bytes consumed.
+
+        It is fed up to each ``}`` or ``]`` in turn until it stands at a
+        message start; after _SYNC_TRIES closers, the rest of ``data`` is
+        left to it.
+        """
+        done = 0
+        for _ in range(_SYNC_TRIES):
+            if self._at_message_start():
+                return done
+            end = _next_closer_end(data, done)
+            self._feed_exact(data[done:end], messages)
+            done = end
+            if done == len(data):
+                return done
+        self._feed_exact(data[done:], messages)
+        return len(data)
 
     def _process_token(self, kind: int, token: bytes) -> object:
         """json_message_process_token(): a message, or _INCOMPLETE."""
@@ -639,12 +698,116 @@ class JSONStreamer:
         return message
 
 
+# --- Fast path: Python's json module where it agrees -----------------------
+
+#: Closers tried before the rest of a chunk is left to the exact reader.
+_SYNC_TRIES: Final = 16
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _next_closer_end(data: bytes, start: int) -> int:
+    """Just past the first ``}`` or ``]`` from ``start`` on, else the end."""
+    found = [i for i in (data.find(b"}", start), data.find(b"]", start)) if i >= 0]
+    return min(found) + 1 if found else len(data)
+
+
+def _suspect(text: str) -> bool:
+    """Whether json could read ``text`` otherwise than QEMU: a ``\\u``
+    escape (json takes lone surrogates and noncharacters) or a
+    noncharacter written as UTF-8 (QEMU refuses both)."""
+    return "\\u" in text or (not text.isascii() and _NONCHARACTER.search(text) is not None)
+
+
+class _NotFast(Exception):
+    """json read something QEMU's reader would read differently."""
+
+
+def _pairs_to_dict(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _NotFast  # duplicate key: QEMU refuses the message
+    return value
+
+
+def _json_float(token: str) -> float:
+    if token.lstrip("-")[:2] in ("0e", "0E"):
+        raise _NotFast  # QEMU's lexer ends the number at the zero
+    return float(token)
+
+
+def _json_integer(token: str) -> int | float:
+    return _parse_integer(token.encode("ascii"))
+
+
+def _json_constant(token: str) -> object:
+    raise _NotFast  # NaN, Infinity, -Infinity: not JSON to QEMU
+
+
+_DECODER: Final = _json.JSONDecoder(
+    object_pairs_hook=_pairs_to_dict,
+    parse_float=_json_float,
+    parse_int=_json_integer,
+    parse_constant=_json_constant,
+)
+
+
+def _openers(text: str, start: int, end: int) -> int:
+    """``{`` and ``[`` in ``text[start:end]``, in strings too: at least the
+    message's deepest nesting."""
+    return text.count("{", start, end) + text.count("[", start, end)
+
+
+def _fast_messages(
+    data: bytes, max_size: int, max_nesting: int, messages: list[object | JSONParseError]
+) -> int:
+    """Read the leading whole objects of ``data`` with json: bytes consumed.
+
+    The exact reader stands at a message start.  ``max_size`` bytes and
+    ``max_nesting`` openers are the most a message may have here, so that
+    no limit of the exact reader is in reach.  json reads an object only
+    if QEMU's reader would read it to the same value: the differences (see
+    _NotFast) are caught, any text json cannot read stops the fast path,
+    and a message that could reach a limit is left to the exact reader.
+    Reading stops after a message's ``}``, where QEMU's reader is idle too.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # A character cut by the chunk's end, or bytes only QEMU takes.
+        text = data[: e.start].decode("utf-8")
+    suspect = _suspect(text)
+    ascii_only = text.isascii()
+    pos = done = 0
+    while True:
+        pos = _JSON_SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if not text.startswith("{", pos):
+            break
+        try:
+            value, end = _DECODER.raw_decode(text, pos)
+        except (ValueError, _NotFast, RecursionError):
+            break
+        size = end - pos if ascii_only else len(text[pos:end].encode("utf-8"))
+        if size > max_size:
+            break
+        # A message has fewer openers than bytes: most need no count.
+        if size > max_nesting and _openers(text, pos, end) > max_nesting:
+            break
+        if suspect and _suspect(text[pos:end]):
+            break
+        messages.append(value)
+        pos = done = end
+    # Whitespace after the last message is the exact reader's to skip.
+    return done if ascii_only else len(text[:done].encode("utf-8"))
+
+
 # --- Writer (qobject/json-writer.c, qobject/qdict.c) ------------------------
 
 
 #: Characters quoted_str() writes as escapes: the quote, the backslash,
 #: controls, DEL and everything beyond ASCII.
-_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\U0010ffff]')
+#: (Written as the complement of what stays: a class up to U+10FFFF takes
+#: the regex compiler milliseconds at start-up.)
+_NEEDS_ESCAPE = re.compile("[^ !#-[\\]-~]")
 _SHORT_ESCAPES: Final = {
     '"': '\\"',
     "\\": "\\\\",
@@ -654,9 +817,18 @@ _SHORT_ESCAPES: Final = {
     "\r": "\\r",
     "\t": "\\t",
 }
+#: What quoted_str() escapes, a short escape one at a time, the rest (other
+#: controls, DEL and non-ASCII, all written as ``\\uXXXX``) as whole runs.
+_ESCAPED_RUN = re.compile('["\\\\\b\f\n\r\t]|[^\b\t\n\f\r -~]+')
+#: Characters that are no valid code point: quoted_str() writes U+FFFD.
+_NOT_CODEPOINT = re.compile("[\ud800-\udfff" + _NONCHARACTER.pattern[1:])
+#: Characters escaped per slice of a long run, so that no temporary holds
+#: more than a slice's escapes (issue 11: a 60 MB string of non-ASCII).
+_ESCAPE_SLICE: Final = 1 << 16
 
 
 def _escape(match: re.Match[str]) -> str:
+    """One escaped character, quoted_str()'s way."""
     ch = match.group()
     if ch in _SHORT_ESCAPES:
         return _SHORT_ESCAPES[ch]
@@ -669,9 +841,62 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{cp:04X}"
 
 
+def _is_latin1(text: str) -> bool:
+    """Whether every character is below U+0100 (then each is a valid code
+    point); a C-speed test, much quicker than a regex search."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escape_run(run: str) -> str:
+    """``\\uXXXX`` for every character of ``run`` (no short escapes in it).
+
+    UTF-16 code units are exactly what quoted_str() writes, surrogate
+    pairs included, so C-speed hex formatting does the work; a run holding
+    an invalid code point takes the per-character path.
+    """
+    if not _is_latin1(run) and _NOT_CODEPOINT.search(run):
+        return _NEEDS_ESCAPE.sub(_escape, run)
+    return "\\u" + run.encode("utf-16-be").hex("|", 2).upper().replace("|", "\\u")
+
+
+#: ASCII that json's writer escapes otherwise than quoted_str(): it writes
+#: controls other than the short escapes in lower-case hex, DEL as it is.
+_JSON_ESCAPES_DIFFER = re.compile("[\x00-\x07\x0b\x0e-\x1f\x7f]")
+_json_quote_ascii: Final = _json.encoder.encode_basestring_ascii
+
+
+def _quote_into(text: str, out: list[str]) -> None:
+    """quoted_str(): append ``text`` quoted and escaped to ``out``."""
+    if text.isascii():
+        if text.isprintable() and '"' not in text and "\\" not in text:
+            out.append('"' + text + '"')
+            return
+        if not _JSON_ESCAPES_DIFFER.search(text):
+            out.append(_json_quote_ascii(text))  # C speed, for text full of line ends
+            return
+    out.append('"')
+    done = 0
+    for match in _ESCAPED_RUN.finditer(text):
+        start, end = match.span()
+        if start > done:
+            out.append(text[done:start])
+        if end - start == 1 and text[start] in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[text[start]])
+        else:
+            for piece in range(start, end, _ESCAPE_SLICE):
+                out.append(_escape_run(text[piece : min(end, piece + _ESCAPE_SLICE)]))
+        done = end
+    out.append(text[done:] + '"')
+
+
 def _quote(text: str) -> str:
-    """quoted_str()."""
-    return '"' + _NEEDS_ESCAPE.sub(_escape, text) + '"'
+    out: list[str] = []
+    _quote_into(text, out)
+    return "".join(out)
 
 
 def _scalar(value: object) -> str:
@@ -694,6 +919,10 @@ def _scalar(value: object) -> str:
 
 #: json-writer.c pretty_newline(): four spaces a level.
 _PRETTY_INDENT: Final = "    "
+#: Containers the recursive writer enters before it leaves the value to
+#: the stack-based one (the parser accepts MAX_NESTING, deeper than
+#: Python's recursion limit).
+_FAST_NESTING: Final = 64
 
 
 def _members(value: dict[str, object]) -> Iterator[tuple[str, object]]:
@@ -723,14 +952,130 @@ def encode(value: object, pretty: bool = False) -> bytes:
     lines with ``\n`` and indents four spaces a level (an empty container
     too is opened and closed on two lines).  ``value`` is built from dict
     (str keys; insertion order stands for QEMU's), list or tuple, str, int
-    (int64 or uint64), float, bool and None.  Nesting is walked with an
-    explicit stack, so any depth the parser accepts can be written back.
+    (int64 or uint64), float, bool and None.
 
     Raises:
         TypeError: a value of another type.
         ValueError: an int beyond uint64 or below int64.
     """
+    return "".join(_encode_parts(value, pretty)).encode("ascii")
+
+
+def encode_line(value: object, pretty: bool = False) -> bytes:
+    """:func:`encode` plus the CRLF line end of a QMP message.
+
+    monitor_puts() turns every ``\n`` into ``\r\n``; JSON strings never
+    hold a raw newline, so only the pretty form's line breaks change.
+    """
+    parts = _encode_parts(value, pretty)
+    parts.append("\n" if pretty else "\r\n")
+    text = "".join(parts)
+    del parts  # a long reply is in memory once as text, then once as bytes
+    if pretty:
+        text = text.replace("\n", "\r\n")
+    return text.encode("ascii")
+
+
+def _encode_parts(value: object, pretty: bool) -> list[str]:
+    """The text of ``value`` in pieces: the recursive writer for compact
+    output, the exact stack-based one for pretty output and deep nesting."""
     out: list[str] = []
+    if not pretty:
+        try:
+            _write(value, out, _FAST_NESTING)
+        except _TooDeep:
+            out.clear()
+        else:
+            return out
+    _write_stack(value, pretty, out)
+    return out
+
+
+class _TooDeep(Exception):
+    """The recursive writer met more nesting than it takes on."""
+
+
+def _write(value: object, out: list[str], depth: int) -> None:
+    """Append the compact text of ``value`` to ``out``, recursively."""
+    if isinstance(value, str):
+        _quote_into(value, out)
+    elif isinstance(value, dict):
+        _write_dict(value, out, depth)
+    elif isinstance(value, (list, tuple)):
+        _write_list(value, out, depth)
+    else:
+        out.append(_scalar(value))
+
+
+def _write_dict(value: dict[str, object], out: list[str], depth: int) -> None:
+    if not value:
+        out.append("{}")
+        return
+    if not depth:
+        raise _TooDeep
+    for key, prefix in _dict_layout(tuple(value)):
+        out.append(prefix)
+        _write(value[key], out, depth - 1)
+    out.append("}")
+
+
+def _write_list(value: list[object] | tuple[object, ...], out: list[str], depth: int) -> None:
+    if not value:
+        out.append("[]")
+        return
+    if not depth:
+        raise _TooDeep
+    opener = "["
+    for element in value:
+        out.append(opener)
+        _write(element, out, depth - 1)
+        opener = ", "
+    out.append("]")
+
+
+#: Dict layouts remembered, and the largest key sequence remembered (in
+#: keys, in characters): keys come from clients too (an ``id`` object), so
+#: each entry is small and the cache holds a few MB at worst.
+_LAYOUT_CACHE: Final = 1024
+_LAYOUT_KEYS: Final = 16
+_LAYOUT_KEY_CHARS: Final = 256
+
+#: What a dict writes before each value: the key in QDict order, and the
+#: text ahead of its value (``{"key": `` first, ``, "key": `` after).
+_Layout = tuple[tuple[str, str], ...]
+
+
+_layouts: dict[tuple[str, ...], _Layout] = {}
+
+
+def _dict_layout(keys: tuple[str, ...]) -> _Layout:
+    """The layout of a dict with ``keys``, computed once per key sequence.
+
+    The cache starts afresh when full: cheaper than LRU bookkeeping on
+    every dict written, and the shapes in use come back at once.
+    """
+    layout = _layouts.get(keys)
+    if layout is None:
+        layout = _compute_layout(keys)
+        if len(keys) <= _LAYOUT_KEYS and sum(map(len, keys)) <= _LAYOUT_KEY_CHARS:
+            if len(_layouts) >= _LAYOUT_CACHE:
+                _layouts.clear()
+            _layouts[keys] = layout
+    return layout
+
+
+def _compute_layout(keys: tuple[str, ...]) -> _Layout:
+    layout = []
+    opener = "{"
+    for key in qdict_order(keys):
+        layout.append((key, opener + _quote(key) + ": "))
+        opener = ", "
+    return tuple(layout)
+
+
+def _write_stack(value: object, pretty: bool, out: list[str]) -> None:
+    """Append the text of ``value`` to ``out``, nesting walked with an
+    explicit stack, so any depth the parser accepts can be written back."""
     open_containers: list[_OpenContainer] = []
 
     def newline(level: int) -> str:
@@ -760,4 +1105,3 @@ def encode(value: object, pretty: bool = False) -> bytes:
         container.started = True
         out.append(separator + newline(level) + step[0])
         begin(step[1])
-    return "".join(out).encode("ascii")

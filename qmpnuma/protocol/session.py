@@ -22,7 +22,7 @@ from qmpnuma.errors import CommandNotFound, GenericError, QMPError
 from qmpnuma.frozen import FrozenResult
 from qmpnuma.hashorder import qdict_order
 from qmpnuma.profile import Profile
-from qmpnuma.protocol.json import JSONParseError, JSONStreamer, encode
+from qmpnuma.protocol.json import JSONParseError, JSONStreamer, encode_line
 
 __all__ = ["NO_ID", "Request", "MonitorSession"]
 
@@ -38,6 +38,10 @@ CAPABILITY_OOB: Final = "oob"
 # monitor/qmp.c monitor_qmp_dispatch(): the "more useful error message"
 # that replaces any CommandNotFound while negotiating.
 EXPECTING_NEGOTIATION: Final = "Expecting capabilities negotiation with 'qmp_capabilities'"
+
+
+#: The members of an ordinary request (``exec-oob`` aside).
+_PLAIN_MEMBERS: Final = frozenset({"execute", "arguments", "id"})
 
 
 class _NoId(enum.Enum):
@@ -224,6 +228,19 @@ class MonitorSession:
         Raises:
             GenericError: with QEMU's text for the first bad member.
         """
+        command = message.get("execute")
+        arguments = message.get("arguments", {})
+        if (
+            isinstance(command, str)
+            and isinstance(arguments, dict)
+            and _PLAIN_MEMBERS.issuperset(message)
+        ):
+            # Nothing to report, so no member order to follow.
+            return Request(request_id, command, arguments, oob=False)
+        return self._check_obj_in_order(message, request_id)
+
+    def _check_obj_in_order(self, message: dict[str, object], request_id: object) -> Request:
+        """_check_obj() member by member, in QDict order."""
         exec_key: str | None = None
         for key in qdict_order(message):
             value = message[key]
@@ -265,9 +282,7 @@ class MonitorSession:
         return text.replace(b"\n", LINE_END) + LINE_END
 
     def _line(self, message: dict[str, object]) -> bytes:
-        # monitor_puts() turns every "\n" into "\r\n"; JSON strings never
-        # hold a raw newline, so only the pretty form's line breaks change.
-        return encode(message, self._pretty).replace(b"\n", LINE_END) + LINE_END
+        return encode_line(message, self._pretty)
 
     def _error_line(self, error_class: str, desc: str, request_id: object) -> bytes:
         """qmp_error_response(), plus the ``id`` that qmp_dispatch() adds."""

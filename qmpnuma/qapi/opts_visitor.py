@@ -39,6 +39,7 @@ from qmpnuma.errors import (
     Reporter,
 )
 from qmpnuma.hashorder import ghash_first
+from qmpnuma.qapi.check import INT64_MAX
 from qmpnuma.qapi.schema import (
     ArrayType,
     BuiltinType,
@@ -47,7 +48,6 @@ from qmpnuma.qapi.schema import (
     ObjectType,
     Schema,
 )
-from qmpnuma.qapi.validate import INT64_MAX
 
 __all__ = ["visit_opts", "OPTS_VISITOR_RANGE_MAX"]
 

@@ -4,9 +4,11 @@ QEMU's counterparts: the generated qmp_marshal_<command>() functions,
 which run the QObject input visitor (qapi/qobject-input-visitor.c) and the
 range and enum checks of qapi/qapi-visit-core.c over the arguments.
 
-Each command's argument type becomes one JSON Schema (Draft 2020-12),
-built when the command is first validated: a session uses a handful of
-the commands, and start-up need not pay for the others.  Every schema
+Arguments are first checked by a function compiled from the schema
+(:mod:`qmpnuma.qapi.check`); what it refuses is checked again here, to
+find QEMU's error.  Each command's argument type becomes one JSON Schema
+(Draft 2020-12), built when the command is first refused: a session
+refuses few commands, and start-up need not pay for any.  Every schema
 node that can fail carries, next to the keyword, the QEMU message it
 stands for (the ``x-qapi`` annotation, a template per keyword).  QEMU
 stops at the first error of its walk, so of all the errors jsonschema
@@ -32,15 +34,13 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import jsonschema
-from jsonschema import Draft202012Validator
-
 from qmpnuma.errors import QERR_INVALID_PARAMETER as _QERR_INVALID_PARAMETER
 from qmpnuma.errors import QERR_INVALID_PARAMETER_TYPE as _QERR_INVALID_PARAMETER_TYPE
 from qmpnuma.errors import QERR_INVALID_PARAMETER_VALUE as _QERR_INVALID_PARAMETER_VALUE
 from qmpnuma.errors import QERR_MISSING_PARAMETER as _QERR_MISSING_PARAMETER
 from qmpnuma.errors import GenericError
 from qmpnuma.hashorder import first_unexpected
+from qmpnuma.qapi.check import INT64_MAX, INT64_MIN, UINT64_MAX, Invalid, compiled_check
 from qmpnuma.qapi.schema import (
     EMPTY_OBJECT,
     AlternateType,
@@ -57,14 +57,8 @@ __all__ = [
     "convert_value",
     "argument_schema",
     "command_validator",
-    "QAPIValidator",
 ]
 
-# QEMU's range of JSON integers: the parser makes an int64 or a uint64 of
-# an integer literal, and a double of anything beyond (qobject/json-parser.c).
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-UINT64_MAX = 2**64 - 1
 
 #: Widths of the sized integer types (qapi/qapi-visit-core.c visit_type_*).
 _INT_BITS: Mapping[str, int] = {"int8": 8, "int16": 16, "int32": 32}
@@ -100,10 +94,16 @@ def _is_strict_integer(checker: object, instance: object) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-QAPIValidator: Any = jsonschema.validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
-)
+@functools.cache
+def _validator_class() -> Any:
+    """Draft 2020-12 with QEMU's integers.  jsonschema is imported here, on
+    the first refused argument: the success path and start-up need none."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(
+        Draft202012Validator,
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def argument_schema(schema: Schema, type_name: str) -> dict[str, object]:
     """The JSON Schema of QAPI object type ``type_name``, self-contained."""
     builder = _SchemaBuilder(schema)
     root = builder.ref(type_name)
-    return {"$schema": Draft202012Validator.META_SCHEMA["$id"], **root, "$defs": builder.defs}
+    return {"$schema": _validator_class().META_SCHEMA["$id"], **root, "$defs": builder.defs}
 
 
 #: Validators kept: every command of a few schemas (the default schema has
@@ -251,7 +251,7 @@ _VALIDATOR_CACHE_SIZE = 1024
 def command_validator(schema: Schema, command_name: str) -> Any:
     """The validator of one command's arguments, built on first use."""
     command = schema.commands[command_name]
-    return QAPIValidator(argument_schema(schema, command.arg_type or EMPTY_OBJECT))
+    return _validator_class()(argument_schema(schema, command.arg_type or EMPTY_OBJECT))
 
 
 # ---------------------------------------------------------------------------
@@ -386,7 +386,9 @@ def validate_arguments(
 
     A command declared with ``'gen': false`` checks its own arguments.
 
-    Returns the typed arguments (see :func:`convert_value`).
+    Returns the typed arguments (see :func:`convert_value`).  The check
+    compiled from the schema (:mod:`qmpnuma.qapi.check`) decides; only
+    arguments it refuses meet jsonschema, which finds QEMU's error.
 
     Raises:
         GenericError: with the text of QEMU's first visitor error.
@@ -396,7 +398,21 @@ def validate_arguments(
         # 'gen': false: QEMU's hand-written marshaller takes the arguments
         # as they came (device_add hands them to the QemuOpts of -device).
         return dict(arguments)
+    if command.arg_type is None and not arguments:
+        return {}
     root = command.arg_type or EMPTY_OBJECT
+    try:
+        typed = compiled_check(schema, root)(arguments)
+    except Invalid:
+        return _validate_exactly(schema, command_name, root, arguments)
+    assert isinstance(typed, dict)
+    return typed
+
+
+def _validate_exactly(
+    schema: Schema, command_name: str, root: str, arguments: dict[str, object]
+) -> dict[str, object]:
+    """The jsonschema path: QEMU's first error, or the typed arguments."""
     errors = list(command_validator(schema, command_name).iter_errors(arguments))
     if errors:
         raise GenericError(_first_error(schema, root, arguments, errors))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qmpnuma import hashorder
 from qmpnuma.hashorder import first_unexpected, ghash_first, qdict_order
 
 
@@ -80,3 +81,31 @@ def test_ghash_first_option(options: list[str], taken: list[str], reported: str)
 def test_empty_table_has_no_first() -> None:
     assert ghash_first(["a"], ["a"]) is None
     assert first_unexpected([], []) is None
+
+
+def _tdb_hash_bytewise(data: bytes) -> int:
+    """qobject/qdict.c tdb_hash(), one byte at a time as the C loop runs."""
+    value = (0x238F13AF * len(data)) & 0xFFFFFFFF
+    for i, byte in enumerate(data):
+        value = (value + (byte << (i * 5 % 24))) & 0xFFFFFFFF
+    return (1103515243 * value + 12345) & 0xFFFFFFFF
+
+
+@pytest.mark.parametrize("length", [0, 1, 23, 24, 25, 47, 48, 100, 4099])
+@pytest.mark.parametrize("char", ["a", "\0", "é", "\u20ac", "\U0001f600", "\x7f"])
+def test_tdb_hash_summed_by_residue_equals_the_bytewise_loop(length: int, char: str) -> None:
+    key = "".join(chr(ord(char) + i % 3) for i in range(length))
+    data = key.encode("utf-8", "surrogatepass").replace(b"\0", b"\xc0\x80")
+    assert hashorder._tdb_hash(key) == _tdb_hash_bytewise(data)
+
+
+def test_qdict_order_cache_holds_no_large_client_keys() -> None:
+    # issue 11, item 4: 120 requests with large ``id`` objects kept +466 MB.
+    hashorder._qdict_order_cached.cache_clear()
+    for i in range(120):
+        big = [f"{i}" + "k" * 100_000, "x"]
+        assert sorted(qdict_order(big)) == sorted(big)
+    assert hashorder._qdict_order_cached.cache_info().currsize == 0
+    qdict_order(["return", "id"])
+    assert hashorder._qdict_order_cached.cache_info().currsize == 1
+
