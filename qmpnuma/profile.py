@@ -1,15 +1,37 @@
 """Version profiles: every behaviour that differs between emulated QEMU versions.
 
-A profile is one immutable object handed to whoever needs a version-dependent
-fact (the greeting, a message text, a machine-type rule), so that no module
-carries scattered ``if version`` checks.
+A profile is one immutable object, chosen when the machine is created and
+reached through it (``vm.machine.profile``) by whoever needs a
+version-dependent fact (the greeting, a message text, a machine-type rule),
+so that no module carries scattered ``if version`` checks.
+
+Three profiles exist: ``7.2`` (the default; Debian 12's QEMU), ``10.0``
+(Debian 13's) and ``seed`` (hw/core/numa.c around QEMU 4.2/5.0, the revision
+this project was created from).  A process chooses one with
+``-qmpnuma-profile NAME``, a ``qmpnuma-NAME`` console script, or
+``QMPNUMA_PROFILE=NAME``, in that order of precedence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Profile", "QEMU_7_2", "DEFAULT_PROFILE"]
+__all__ = [
+    "Profile",
+    "QEMU_7_2",
+    "QEMU_10_0",
+    "SEED",
+    "PROFILES",
+    "DEFAULT_PROFILE",
+    "PROFILE_ENV",
+    "PROFILE_OPTION",
+    "find_profile",
+]
+
+#: The environment variable that names the profile.
+PROFILE_ENV = "QMPNUMA_PROFILE"
+#: The command-line option that names it (no QEMU option starts with -qmpnuma).
+PROFILE_OPTION = "-qmpnuma-profile"
 
 
 @dataclass(frozen=True)
@@ -22,12 +44,75 @@ class Profile:
     package: str
     #: The newest versioned machine type; ``pc`` and ``q35`` alias to it.
     latest_machine: tuple[int, int]
+    #: The oldest versioned pc-i440fx and pc-q35 types still registered.
+    oldest_i440fx: tuple[int, int] = (1, 4)
+    oldest_q35: tuple[int, int] = (2, 4)
+    #: Versioned machine types up to this one are deprecated with
+    #: ``deprecated_machines_reason`` (include/hw/boards.h, 9.1 and later:
+    #: every type more than three years old); None before.
+    deprecated_machines_upto: tuple[int, int] | None = None
+    deprecated_machines_reason: str = ""
+    #: vl.c select_machine names the unknown type (10.0) or not (7.2).
+    unsupported_machine_named: bool = False
     #: Nodes that state no memory share RAM out between them (numa.c before
     #: 5.2, the seed's numa_complete_configuration); 5.2 and later refuse.
     numa_auto_split_ram: bool = False
+    #: The seed's numa.c: ``-numa node,mem=`` works on every machine type
+    #: (there is no numa_mem_supported gate), and parse_numa_node checks
+    #: CPUs, then memory, then the initiator (7.2 checks the initiator first).
+    numa_seed_node_rules: bool = False
+    #: The seed's memory_region_allocate_system_memory reports a backend
+    #: given to two nodes at RAM allocation, with its own text.
+    numa_memdev_reuse_at_allocation: bool = False
+    #: machine_parse_smp_config: an explicit 0 only warns (7.2) or is an
+    #: error (8.0 and later).
+    smp_zero_is_error: bool = False
+    #: The members of query-status's StatusInfo, in their order on the wire
+    #: (7.2 still has the deprecated ``singlestep``; 10.0 has lost it).
+    status_info_members: tuple[str, ...] = ("running", "singlestep", "status")
+    #: hw/core/numa.c ram_block_notifier_add/remove replay the existing
+    #: blocks as added/removed (7.2 does both); the seed's only link and unlink.
+    ram_block_notifier_replay: bool = True
 
 
-#: QEMU 7.2 as shipped by Debian 12 (the project's oracle).
+#: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
 QEMU_7_2 = Profile(version=(7, 2, 22), package=" (qmpnuma 0.1.0)", latest_machine=(7, 2))
 
+#: QEMU 10.0 as shipped by Debian 13 (the second oracle).
+QEMU_10_0 = Profile(
+    version=(10, 0, 13),
+    package=" (qmpnuma 0.1.0)",
+    latest_machine=(10, 0),
+    oldest_i440fx=(2, 4),
+    oldest_q35=(2, 4),
+    deprecated_machines_upto=(7, 0),
+    deprecated_machines_reason=(
+        "machines more than 3 years old are subject to deletion after 6 years"
+    ),
+    unsupported_machine_named=True,
+    smp_zero_is_error=True,
+    status_info_members=("status", "running"),
+)
+
+#: hw/core/numa.c around QEMU 4.2/5.0 (the seed-numa-c reference): RAM is
+#: split between nodes that state none, mem= works everywhere, a memdev used
+#: twice is caught at allocation, and notifiers replay nothing.
+SEED = Profile(
+    version=(5, 0, 0),
+    package=" (qmpnuma 0.1.0)",
+    latest_machine=(5, 0),
+    numa_auto_split_ram=True,
+    numa_seed_node_rules=True,
+    numa_memdev_reuse_at_allocation=True,
+    ram_block_notifier_replay=False,
+)
+
+#: Every profile by the name it is chosen by.
+PROFILES = {"7.2": QEMU_7_2, "10.0": QEMU_10_0, "seed": SEED}
+
 DEFAULT_PROFILE = QEMU_7_2
+
+
+def find_profile(name: str) -> Profile | None:
+    """The profile called ``name``, or None."""
+    return PROFILES.get(name)

@@ -369,6 +369,12 @@ class _Vl:
             accel = self._apply_legacy_machine_options(machine)
             self._apply_machine_options(machine)
             accel = self._configure_accelerators(accel)
+            if machine.mc.deprecation_reason is not None:
+                # softmmu/vl.c qemu_init, once the accelerator is configured
+                self.reporter.warn(
+                    f"Machine type '{machine.mc.name}' is deprecated: "
+                    f"{machine.mc.deprecation_reason}"
+                )
             specs = self._create_late_backends(machine, chardevs)
             if self.cpu_model is not None:
                 machine.set_cpu_model(self.cpu_model)
@@ -529,9 +535,10 @@ class _Vl:
         mc = find_machine_class(name, self.profile) if isinstance(name, str) else None
         if mc is None:
             # softmmu/vl.c select_machine
-            raise GenericError(
-                "unsupported machine type", hint="Use -machine help to list supported machines"
-            )
+            text = "unsupported machine type"
+            if self.profile.unsupported_machine_named and isinstance(name, str):
+                text += f': "{name}"'
+            raise GenericError(text, hint="Use -machine help to list supported machines")
         return Machine(mc, self.profile)
 
     def _create_early_backends(self, machine: Machine) -> dict[str, ChardevSpec]:

@@ -167,7 +167,7 @@ class Machine:
         self.profile = profile
         self.phase = Phase.MACHINE_CREATED
         self.host_numa_nodes = frozenset(host_numa_nodes)
-        self.ram_list = RAMList()
+        self.ram_list = RAMList(replay=profile.ram_block_notifier_replay)
         #: Values of -machine properties set so far (string form for unmodelled ones).
         self.properties: dict[str, object] = {
             "mem-merge": True, "dump-guest-core": True, "hmat": False, "nvdimm": False,
@@ -270,11 +270,11 @@ class Machine:
     # -- RAM block notifiers ---------------------------------------------
 
     def ram_block_notifier_add(self, notifier: RAMBlockNotifier) -> None:
-        """hw/core/numa.c ram_block_notifier_add: replays existing blocks (7.2)."""
+        """hw/core/numa.c ram_block_notifier_add (replay: Profile.ram_block_notifier_replay)."""
         self.ram_list.ram_block_notifier_add(notifier)
 
     def ram_block_notifier_remove(self, notifier: RAMBlockNotifier) -> None:
-        """hw/core/numa.c ram_block_notifier_remove: no replay in 7.2."""
+        """hw/core/numa.c ram_block_notifier_remove (replay as for adding)."""
         self.ram_list.ram_block_notifier_remove(notifier)
 
     # -- configuration ---------------------------------------------------
@@ -321,7 +321,9 @@ class Machine:
         Raises:
             GenericError: QEMU's topology texts.
         """
-        self._smp = machine_parse_smp_config(self.mc, config, reporter)
+        self._smp = machine_parse_smp_config(
+            self.mc, config, reporter, self.profile.smp_zero_is_error
+        )
         self._slots = self._build_slots()
 
     def set_cpu_model(self, option: str) -> None:

@@ -135,18 +135,22 @@ def _fill_missing(
 
 
 def machine_parse_smp_config(
-    mc: MachineClass, config: Mapping[str, int], reporter: Reporter
+    mc: MachineClass, config: Mapping[str, int], reporter: Reporter, zero_is_error: bool = False
 ) -> SmpConfig:
     """Resolve an SMPConfiguration (hw/core/machine-smp.c, 7.2).
 
     ``config`` holds the members that were given.  Returns the topology.
+    ``zero_is_error``: an explicit 0 is refused (Profile.smp_zero_is_error).
 
     Raises:
         GenericError: QEMU's topology texts.
     """
     given = {key: config[key] & _UINT_MASK for key in SMP_KEYS if key in config}
     if any(value == 0 for value in given.values()):
-        # 7.2 only warns; later releases make this an error.
+        if zero_is_error:
+            raise GenericError(
+                "Invalid CPU topology: CPU topology parameters must be greater than zero"
+            )
         reporter.warn(
             "Deprecated CPU topology (considered invalid): "
             "CPU topology parameters must be greater than zero"

@@ -1,14 +1,17 @@
-"""Every scenario, run against qmpnuma and QEMU 7.2: the transcripts must match.
+"""Every scenario, run against qmpnuma and the oracle: the transcripts must match.
 
 Scenario modules are ``tests/differential/scenarios_*.py``, each with a
-``SCENARIOS`` list.  Without ``qemu-system-x86_64`` the comparison is skipped
-(CI installs QEMU, so it runs there).
+``SCENARIOS`` list and, optionally, ``ORACLES``: the QEMU releases whose
+profile makes the whole module match (default: 7.2 only).  The oracle of a
+run is harness.ORACLE (``QMPNUMA_ORACLE=10.0`` for QEMU 10.0); without it
+installed the comparison is skipped (CI installs QEMU 7.2, so it runs there).
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from types import ModuleType
 
 import pytest
 
@@ -16,23 +19,33 @@ from tests.differential import harness
 from tests.differential.harness import Scenario
 
 
-def _all_scenarios() -> list[Scenario]:
-    found: list[Scenario] = []
+def _all_scenario_modules() -> list[tuple[str, ModuleType]]:
+    """Every ``scenarios_*`` module, by name."""
     package = importlib.import_module("tests.differential")
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name.startswith("scenarios_"):
-            module = importlib.import_module(f"tests.differential.{info.name}")
-            found.extend(module.SCENARIOS)
-    return found
+    return [
+        (info.name, importlib.import_module(f"tests.differential.{info.name}"))
+        for info in pkgutil.iter_modules(package.__path__)
+        if info.name.startswith("scenarios_")
+    ]
 
 
-SCENARIOS = _all_scenarios()
+def _all_scenarios(oracle: str) -> list[Scenario]:
+    """The scenarios of the modules that hold for ``oracle``."""
+    return [
+        scenario
+        for _, module in _all_scenario_modules()
+        if oracle in getattr(module, "ORACLES", ("7.2",))
+        for scenario in module.SCENARIOS
+    ]
+
+
+SCENARIOS = _all_scenarios(harness.ORACLE)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_same_as_qemu(scenario: Scenario) -> None:
-    if harness.QEMU_BINARY is None:
-        pytest.skip("qemu-system-x86_64 is not installed")
+    if harness.oracle_command() is None:
+        pytest.skip(f"the QEMU {harness.ORACLE} oracle is not installed")
     ours = harness.normalise(harness.run_qmpnuma(scenario), scenario)
     theirs = harness.normalise(harness.run_qemu(scenario), scenario)
     assert ours == theirs

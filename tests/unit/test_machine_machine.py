@@ -197,8 +197,9 @@ def test_ram_blocks_follow_backends() -> None:
     m.object_del("m0")
     assert recorder.calls == [("added", 2 * MiB), ("added", GiB), ("removed", 2 * MiB)]
     m.ram_block_notifier_remove(recorder)
+    assert recorder.calls[3:] == [("removed", GiB)]
     m.object_add("memory-backend-ram", {"id": "m1", "size": MiB})
-    assert len(recorder.calls) == 3
+    assert len(recorder.calls) == 4
 
 
 def test_failed_object_add_changes_nothing() -> None:

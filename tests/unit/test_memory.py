@@ -130,6 +130,17 @@ class Recorder:
         self.calls.append(("removed", host, size, max_size))
 
 
+def test_seed_notifiers_replay_nothing() -> None:
+    # The seed's hw/core/numa.c ram_block_notifier_add/remove only link and
+    # unlink the notifier.
+    ram = RAMList(replay=False)
+    ram.add("a", MiB)
+    recorder = Recorder()
+    ram.ram_block_notifier_add(recorder)
+    ram.ram_block_notifier_remove(recorder)
+    assert recorder.calls == []
+
+
 def test_notifier_add_replays_blocks_biggest_first() -> None:
     ram = RAMList()
     small = ram.add("a", MiB)
@@ -143,7 +154,9 @@ def test_notifier_add_replays_blocks_biggest_first() -> None:
     assert small.host != big.host
 
 
-def test_notifiers_see_changes_and_removal_does_not_replay() -> None:
+def test_notifiers_see_changes_and_removal_replays() -> None:
+    # hw/core/numa.c ram_block_notifier_remove (7.2): the notifier hears
+    # every remaining block as removed.
     ram = RAMList()
     first, second = Recorder(), Recorder()
     ram.ram_block_notifier_add(first)
@@ -152,7 +165,7 @@ def test_notifiers_see_changes_and_removal_does_not_replay() -> None:
     ram.remove("m0")
     expected = [("added", block.host, 2 * MiB, 2 * MiB), ("removed", block.host, 2 * MiB, 2 * MiB)]
     assert first.calls == second.calls == expected
-    ram.add("m1", MiB)
+    m1 = ram.add("m1", MiB)
     ram.ram_block_notifier_remove(first)
-    assert len(first.calls) == 3
+    assert first.calls[2:] == [("added", m1.host, MiB, MiB), ("removed", m1.host, MiB, MiB)]
     assert ram.blocks and ram.blocks[0].idstr == "m1"
