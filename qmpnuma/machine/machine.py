@@ -425,7 +425,10 @@ class Machine:
             GenericError: QEMU's texts; QEMU's partial-state quirks apply.
         """
         self._require_unbuilt()
-        set_numa_options(self.numa, self.mc, self._slots, opts, self._resolve_node_memdev, reporter)
+        set_numa_options(
+            self.numa, self.mc, self._slots, opts, self._resolve_node_memdev, reporter,
+            seed_rules=self.profile.numa_seed_node_rules,
+        )
 
     def _resolve_node_memdev(self, path: str) -> MemoryBackend | None:
         backend = self.resolve_memory_backend(path)
@@ -457,6 +460,11 @@ class Machine:
         if self.mc.family != "none":
             # pc_init1 / pc_q35_init: CPUs first, then RAM.
             self._x86_cpus_init(reporter)
+            if self.profile.numa_memdev_reuse_at_allocation and self._ram_mapped_by_numa():
+                # The seed maps the nodes' backends when pc_memory_init
+                # allocates RAM (memory_region_allocate_system_memory).
+                assert self.numa is not None
+                self._map_node_backends(self.numa)
             assert self.cpu_type is not None
             model = self.cpu_type.removesuffix(X86_CPU_TYPE_SUFFIX)
             self.device_memory = pc_memory_init(
@@ -507,18 +515,28 @@ class Machine:
                 raise GenericError(
                     "'-machine memory-backend' and '-numa memdev' properties are mutually exclusive"
                 )
-            # numa_init_memdev_container: map every node's backend in id order.
-            for _, info in numa.present_nodes():
-                if info.memdev is not None:
-                    self._consume_memdev(self._node_backends[info.memdev])
+            if not self.profile.numa_memdev_reuse_at_allocation:
+                # numa_init_memdev_container: map every node's backend in id order.
+                self._map_node_backends(numa)
         if numa.have_numa_distance:
             validate_numa_distance(numa)
             complete_init_numa_distance(numa)
         machine_numa_finish_cpu_init(numa, self._slots, reporter)
 
+    def _map_node_backends(self, numa: NumaState) -> None:
+        for _, info in numa.present_nodes():
+            if info.memdev is not None:
+                self._consume_memdev(self._node_backends[info.memdev])
+
     def _consume_memdev(self, backend: MemoryBackend) -> None:
         """hw/core/machine.c machine_consume_memdev."""
         if backend.id in self._mapped:
+            if self.profile.numa_memdev_reuse_at_allocation:
+                # The seed's numa.c memory_region_allocate_system_memory.
+                raise GenericError(
+                    f"memory backend {backend.id} is used multiple times. "
+                    "Each -numa option must use a different memdev value."
+                )
             raise GenericError(f"memory backend {backend.id} can't be used multiple times.")
         self._mapped.add(backend.id)
 
