@@ -64,6 +64,17 @@ class Profile:
     #: The seed's memory_region_allocate_system_memory reports a backend
     #: given to two nodes at RAM allocation, with its own text.
     numa_memdev_reuse_at_allocation: bool = False
+    #: x86 machines have a CPU module level (9.1 and later), which the -smp
+    #: texts name between dies and cores.
+    x86_modules: bool = False
+    #: machine_parse_smp_config: -smp dies/clusters > 1 on a machine without them.
+    smp_level_unsupported: str = "{level} not supported by this machine's CPU topology"
+    #: target/i386/cpu.c x86_cpu_realizefn: threads on an AMD model without
+    #: topoext (7.2 prints the advice as a second line).
+    amd_hyperthreading_warning: str = (
+        "This family of AMD CPU doesn't support hyperthreading({threads})\n"
+        "Please configure -smp options properly or try enabling topoext feature."
+    )
     #: machine_parse_smp_config: an explicit 0 only warns (7.2) or is an
     #: error (8.0 and later).
     smp_zero_is_error: bool = False
@@ -90,6 +101,12 @@ QEMU_10_0 = Profile(
         "machines more than 3 years old are subject to deletion after 6 years"
     ),
     unsupported_machine_named=True,
+    x86_modules=True,
+    smp_level_unsupported="{level} > 1 not supported by this machine's CPU topology",
+    amd_hyperthreading_warning=(
+        "This family of AMD CPU doesn't support hyperthreading({threads}). "
+        "Please configure -smp options properly or try enabling topoext feature."
+    ),
     smp_zero_is_error=True,
     status_info_members=("status", "running"),
 )

@@ -321,9 +321,7 @@ class Machine:
         Raises:
             GenericError: QEMU's topology texts.
         """
-        self._smp = machine_parse_smp_config(
-            self.mc, config, reporter, self.profile.smp_zero_is_error
-        )
+        self._smp = machine_parse_smp_config(self.mc, config, reporter, self.profile)
         self._slots = self._build_slots()
 
     def set_cpu_model(self, option: str) -> None:
@@ -559,11 +557,10 @@ class Machine:
             )
         if self._smp.threads > 1 and is_amd_model(model):
             # target/i386/cpu.c x86_cpu_realizefn: an AMD model without
-            # topoext.  QEMU prints the second line with
-            # error_printf(), without any prefix, hence one message.
+            # topoext.  7.2 prints its second line with error_printf(),
+            # without any prefix, hence one message.
             reporter.warn(
-                f"This family of AMD CPU doesn't support hyperthreading({self._smp.threads})\n"
-                "Please configure -smp options properly or try enabling topoext feature."
+                self.profile.amd_hyperthreading_warning.format(threads=self._smp.threads)
             )
         for index in range(self._smp.cpus):
             device = index if index == 0 else index + _VAPIC_DEVICES

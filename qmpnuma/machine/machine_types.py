@@ -111,6 +111,9 @@ class MachineClass:
     legacy_numa_auto_assign_ram: bool = False
     #: MachineClass::deprecation_reason; vl.c warns when the type is used.
     deprecation_reason: str | None = None
+    #: smp_props.modules_supported (x86 from 9.1).  -smp modules= is not
+    #: parsed yet, so a machine's modules are always 1.
+    modules_supported: bool = False
 
     @property
     def has_numa(self) -> bool:
@@ -165,6 +168,7 @@ def _pc_class(family: str, text: str, profile: Profile) -> MachineClass:
         prefer_sockets=version <= (6, 1),
         dies_supported=True,
         clusters_supported=False,
+        modules_supported=profile.x86_modules,
         enforce_aligned_dimm=version >= (2, 2),
         gigabyte_align=version >= (2, 0),
         has_reserved_memory=version >= (2, 1),
