@@ -318,6 +318,9 @@ def _normalise_value(value: object, key: str | None = None) -> object:
         return [_normalise_value(v) for v in value]
     if key == "thread-id" and isinstance(value, int):
         return 0
+    if key == "package" and isinstance(value, str):
+        # query-version's distribution string (the greeting's is dropped too).
+        return ""
     return value
 
 
