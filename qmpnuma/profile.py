@@ -75,6 +75,15 @@ class Profile:
         "This family of AMD CPU doesn't support hyperthreading({threads})\n"
         "Please configure -smp options properly or try enabling topoext feature."
     )
+    #: hw/i386/pc.c: the values of -machine smbios-entry-point-type.
+    smbios_entry_point_types: tuple[str, ...] = ("32", "64")
+    #: hw/i386/pc.c pc_machine_set_max_fw_size (sic: 7.2's "firwmare" and
+    #: "intermittentstability").
+    max_fw_size_error: str = (
+        "User specified max allowed firmware size {size} is greater than 16MiB. "
+        "If combined firwmare size exceeds 16MiB the system may not boot, or "
+        "experience intermittentstability issues."
+    )
     #: machine_parse_smp_config: an explicit 0 only warns (7.2) or is an
     #: error (8.0 and later).
     smp_zero_is_error: bool = False
@@ -102,6 +111,13 @@ QEMU_10_0 = Profile(
     ),
     unsupported_machine_named=True,
     x86_modules=True,
+    smbios_entry_point_types=("32", "64", "auto"),
+    # Sic: "intermittentstability".
+    max_fw_size_error=(
+        "User specified max allowed firmware size {size} is greater than 16MiB. "
+        "If combined firmware size exceeds 16MiB the system may not boot, or "
+        "experience intermittentstability issues."
+    ),
     smp_level_unsupported="{level} > 1 not supported by this machine's CPU topology",
     amd_hyperthreading_warning=(
         "This family of AMD CPU doesn't support hyperthreading({threads}). "

@@ -93,9 +93,9 @@ _PC_OTHER_STR = (
 )  # fmt: skip
 #: The values QEMU's keyval visitor accepts for the enum-typed ones of those.
 _ON_OFF_AUTO = ("on", "off", "auto")
-_OTHER_ENUMS = {
+_OTHER_ENUMS: dict[str, tuple[str, ...]] = {
     "smm": _ON_OFF_AUTO, "acpi": _ON_OFF_AUTO, "pit": _ON_OFF_AUTO, "pic": _ON_OFF_AUTO,
-    "vmport": _ON_OFF_AUTO, "smbios-entry-point-type": ("32", "64"),
+    "vmport": _ON_OFF_AUTO,
 }  # fmt: skip
 _OTHER_SIZES = ("max-ram-below-4g", "max-fw-size")
 _OTHER_UINT64 = ("bus-lock-ratelimit",)
@@ -117,7 +117,7 @@ MAX_XAPIC_ID_LIMIT = 255
 _VAPIC_DEVICES = 1
 
 
-def _check_other_property(name: str, value: str) -> None:
+def _check_other_property(name: str, value: str, profile: Profile) -> None:
     """The keyval visitor's typing and the setters' limits of an unmodelled property.
 
     Raises:
@@ -135,19 +135,17 @@ def _check_other_property(name: str, value: str) -> None:
         # qapi/qobject-input-visitor.c qobject_input_type_*_keyval
         expected = "size" if name in _OTHER_SIZES else "integer"
         raise GenericError(f"Parameter '{name}' expects {expected}") from e
-    if name in _OTHER_ENUMS and value not in _OTHER_ENUMS[name]:
+    allowed = _OTHER_ENUMS.get(name)
+    if name == "smbios-entry-point-type":
+        allowed = profile.smbios_entry_point_types
+    if allowed is not None and value not in allowed:
         raise GenericError(f"Parameter '{name}' does not accept value '{value}'")
     if name == "max-ram-below-4g" and number > MAX_RAM_BELOW_4G:
         raise GenericError(
             f"Machine option 'max-ram-below-4g={number}' expects size less than or equal to 4G"
         )
     if name == "max-fw-size" and number > MAX_FW_SIZE:
-        # Sic: "firwmare", "intermittentstability".
-        raise GenericError(
-            f"User specified max allowed firmware size {number} is greater than 16MiB. "
-            "If combined firwmare size exceeds 16MiB the system may not boot, or "
-            "experience intermittentstability issues."
-        )
+        raise GenericError(profile.max_fw_size_error.format(size=number))
     if name in OEM_ID_SIZES and len(value.encode()) > OEM_ID_SIZES[name]:
         raise GenericError(
             f"User specified {name} value is bigger than {OEM_ID_SIZES[name]} bytes in size"
@@ -300,7 +298,7 @@ class Machine:
         elif name in _PC_OTHER_BOOL and (pc or name in _GENERIC_BOOL):
             self.properties[name] = qapi_bool_parse(name, value)
         elif name in _PC_OTHER_STR and (pc or name in _GENERIC_STR):
-            _check_other_property(name, value)
+            _check_other_property(name, value, self.profile)
             self.properties[name] = value
         else:
             # qom/object.c object_property_find_err
