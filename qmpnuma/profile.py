@@ -75,6 +75,9 @@ class Profile:
         "This family of AMD CPU doesn't support hyperthreading({threads})\n"
         "Please configure -smp options properly or try enabling topoext feature."
     )
+    #: util/cutils.c do_strtosz: a size in hex may take a suffix, with a
+    #: deprecation warning (7.2); 8.0 and later refuse it.
+    hex_size_suffix: bool = True
     #: hw/i386/pc.c: the values of -machine smbios-entry-point-type.
     smbios_entry_point_types: tuple[str, ...] = ("32", "64")
     #: hw/i386/pc.c pc_machine_set_max_fw_size (sic: 7.2's "firwmare" and
@@ -111,6 +114,7 @@ QEMU_10_0 = Profile(
     ),
     unsupported_machine_named=True,
     x86_modules=True,
+    hex_size_suffix=False,
     smbios_entry_point_types=("32", "64", "auto"),
     # Sic: "intermittentstability".
     max_fw_size_error=(

@@ -297,7 +297,7 @@ class _Vl:
         self.reporter = reporter
         self.schema = schema
         self.open_chardev = open_chardev
-        self.store = OptsStore()
+        self.store = OptsStore(hex_suffix=profile.hex_size_suffix)
         self.machine_opts: KeyvalDict = {}
         self.objects: list[_Object] = []
         self.monitor_index = 0
@@ -460,7 +460,10 @@ class _Vl:
     def _visit(self, opts: QemuOpts, type_name: str) -> dict[str, object]:
         """opts_visitor_new(opts): the options, then the group's id as an option."""
         pairs = opts.items() + ([("id", opts.id)] if opts.id is not None else [])
-        return visit_opts(self.schema, type_name, pairs, reporter=self.reporter)
+        return visit_opts(
+            self.schema, type_name, pairs, reporter=self.reporter,
+            hex_suffix=self.profile.hex_size_suffix,
+        )
 
     def _object_json(self, text: str) -> dict[str, object]:
         try:
@@ -628,7 +631,9 @@ class _Vl:
                 continue
             try:
                 if qapi_type == "size":
-                    typed[member] = qemu_strtosz(text, self.reporter)
+                    typed[member] = qemu_strtosz(
+                        text, self.reporter, hex_suffix=self.profile.hex_size_suffix
+                    )
                 else:
                     typed[member] = qemu_strtoi64(text, 0) & ((1 << 64) - 1)
             except StrtoxError as e:
@@ -696,7 +701,9 @@ class _Vl:
                         # keeps the visitor's value if this parse fails, and
                         # this second parse repeats any hex-suffix warning.
                         with contextlib.suppress(StrtoxError):
-                            numa["mem"] = qemu_strtosz_MiB(mem, self.reporter)
+                            numa["mem"] = qemu_strtosz_MiB(
+                                mem, self.reporter, hex_suffix=self.profile.hex_size_suffix
+                            )
                     machine.set_numa_options(numa, self.reporter)
                 except QMPError as e:
                     raise self.reporter.fail(e) from e

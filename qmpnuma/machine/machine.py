@@ -126,7 +126,7 @@ def _check_other_property(name: str, value: str, profile: Profile) -> None:
     number = 0
     try:
         if name in _OTHER_SIZES:
-            number = qemu_strtosz(value)
+            number = qemu_strtosz(value, hex_suffix=profile.hex_size_suffix)
         elif name in _OTHER_UINT64:
             number = qemu_strtou64(value)
         elif name in _OTHER_INT64:
