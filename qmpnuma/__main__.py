@@ -35,7 +35,7 @@ from qmpnuma.profile import (
     find_profile,
 )
 from qmpnuma.qapi.dispatch import Dispatcher
-from qmpnuma.qapi.schema import load_schema
+from qmpnuma.qapi.schema import load_profile_schema
 from qmpnuma.server import MachineServer, MonitorEndpoint
 
 __all__ = ["main", "main_7_2", "main_10_0", "main_seed"]
@@ -145,7 +145,8 @@ async def _run(
     ready_fd: int | None,
 ) -> int:
     profile = config.machine.profile
-    server = MachineServer(_new_vm(config), Dispatcher(load_schema()), profile)
+    dispatcher = Dispatcher(load_profile_schema(profile.schema_dir))
+    server = MachineServer(_new_vm(config), dispatcher, profile)
     endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
     async with trio.open_nursery() as nursery:
         await nursery.start(_serve, server, endpoints, reporter)

@@ -44,6 +44,9 @@ class Profile:
     package: str
     #: The newest versioned machine type; ``pc`` and ``q35`` alias to it.
     latest_machine: tuple[int, int]
+    #: The directory under schema/ whose qapi-schema.json is the release's
+    #: QMP schema ("": schema/ itself, 7.2's).
+    schema_dir: str = ""
     #: The oldest versioned pc-i440fx and pc-q35 types still registered.
     oldest_i440fx: tuple[int, int] = (1, 4)
     oldest_q35: tuple[int, int] = (2, 4)
@@ -106,6 +109,7 @@ QEMU_10_0 = Profile(
     version=(10, 0, 13),
     package=" (qmpnuma 0.1.0)",
     latest_machine=(10, 0),
+    schema_dir="10.0",
     oldest_i440fx=(2, 4),
     oldest_q35=(2, 4),
     deprecated_machines_upto=(7, 0),

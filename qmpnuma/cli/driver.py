@@ -74,7 +74,7 @@ from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
 from qmpnuma.profile import Profile
 from qmpnuma.qapi.opts_visitor import visit_opts
-from qmpnuma.qapi.schema import Schema, load_schema
+from qmpnuma.qapi.schema import Schema, load_profile_schema
 from qmpnuma.qapi.validate import validate_arguments
 
 __all__ = [
@@ -272,7 +272,8 @@ def configure(
     Raises:
         CliError: a fatal error; print its lines and exit with its status.
     """
-    return _Vl(profile, reporter, load_schema(), open_chardev).run(argv)
+    schema = load_profile_schema(profile.schema_dir)
+    return _Vl(profile, reporter, schema, open_chardev).run(argv)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ __all__ = [
     "BUILTIN_JSON_TYPES",
     "EMPTY_OBJECT",
     "DEFAULT_SCHEMA_PATH",
+    "load_profile_schema",
     "load_schema",
     "parse_schema",
 ]
@@ -784,3 +785,8 @@ def _load_cached(path: Path) -> Schema:
 def load_schema(path: Path | None = None) -> Schema:
     """The schema at ``path`` (default: the repository's), loaded once per path."""
     return _load_cached((path or DEFAULT_SCHEMA_PATH).resolve())
+
+
+def load_profile_schema(schema_dir: str) -> Schema:
+    """A profile's schema: ``qapi-schema.json`` of ``schema_dir`` under schema/."""
+    return load_schema(DEFAULT_SCHEMA_PATH.parent / schema_dir / DEFAULT_SCHEMA_PATH.name)

@@ -8,6 +8,7 @@ from qmpnuma.__main__ import _choose_profile
 from qmpnuma.cli.driver import CliError
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
 from qmpnuma.profile import DEFAULT_PROFILE, PROFILE_ENV, QEMU_7_2, QEMU_10_0, SEED
+from qmpnuma.qapi.schema import load_profile_schema
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +68,11 @@ def test_7_2_keeps_its_own_deprecations() -> None:
     assert old is not None
     assert old.deprecation_reason == "old and unattended - use a newer version instead"
     assert find_machine_class("pc-i440fx-8.0", QEMU_7_2) is None
+
+
+def test_each_profile_has_its_schema() -> None:
+    # QEMU 10.0's query-qmp-schema: StatusInfo has lost 'singlestep'.
+    for profile in (QEMU_7_2, QEMU_10_0, SEED):
+        schema = load_profile_schema(profile.schema_dir)
+        members = [m.name for m in schema.object_type("StatusInfo").members]
+        assert sorted(members) == sorted(profile.status_info_members)
