@@ -90,6 +90,18 @@ class Profile:
         "If combined firwmare size exceeds 16MiB the system may not boot, or "
         "experience intermittentstability issues."
     )
+    #: hw/core/machine.c create_default_memdev: an object already has the RAM
+    #: backend's id; the text and its hint, ``{id}`` the id.
+    reserved_ram_id_error: tuple[str, str | None] = (
+        "object name '{id}' is reserved for the default RAM backend, it can't be used for "
+        "any other purposes. Change the object's 'id' to something else",
+        None,
+    )
+    #: qom/object.c: /objects exists from the start (10.0), not from first use (7.2).
+    objects_root_at_start: bool = False
+    #: query-hotpluggable-cpus on a machine without hotpluggable CPUs: 7.2's
+    #: QAPI feature check, or 10.0's own text.
+    no_hotpluggable_cpus_error: str = "The feature 'query-hotpluggable-cpus' is not enabled"
     #: machine_parse_smp_config: an explicit 0 only warns (7.2) or is an
     #: error (8.0 and later).
     smp_zero_is_error: bool = False
@@ -118,6 +130,14 @@ QEMU_10_0 = Profile(
     ),
     unsupported_machine_named=True,
     x86_modules=True,
+    reserved_ram_id_error=(
+        "object's id '{id}' is reserved for the default RAM backend, it can't be used for "
+        "any other purposes",
+        "Change the object's 'id' to something else or disable automatic creation of the "
+        "default RAM backend by setting 'memory-backend={id}' with '-machine'.",
+    ),
+    objects_root_at_start=True,
+    no_hotpluggable_cpus_error="machine does not support hot-plugging CPUs",
     hex_size_suffix=False,
     smbios_entry_point_types=("32", "64", "auto"),
     # Sic: "intermittentstability".

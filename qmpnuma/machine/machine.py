@@ -182,8 +182,9 @@ class Machine:
         self.cpu_type = mc.cpu_type
         self._slots = self._build_slots()
         self._objects: dict[str, MemoryBackend | UserObject] = {}
-        #: QOM makes /objects on first use (object_get_objects_root), not at start.
-        self._objects_root_made = False
+        #: 7.2's QOM makes /objects on first use (object_get_objects_root),
+        #: not at start; 10.0 has it from the start.
+        self._objects_root_made = profile.objects_root_at_start
         #: The /objects container's children as QOM keeps them (a GHashTable),
         #: whose iteration order QEMU's listings follow.
         self._objects_table = GStrHashSet()
@@ -485,10 +486,10 @@ class Machine:
         if mc.default_ram_id is None or not self.ram_size or not legacy:
             return
         if mc.default_ram_id in self._objects_root():
+            text, hint = self.profile.reserved_ram_id_error
             raise GenericError(
-                f"object name '{mc.default_ram_id}' is reserved for the default RAM backend, "
-                "it can't be used for any other purposes. Change the object's 'id' to "
-                "something else"
+                text.format(id=mc.default_ram_id),
+                hint=hint.format(id=mc.default_ram_id) if hint else None,
             )
         # create_default_memdev: a memory-backend-ram named after the RAM id.
         self.object_add(MEMORY_BACKEND_TYPES[0], {"id": mc.default_ram_id, "size": self.ram_size})
