@@ -55,7 +55,7 @@ _SUFFIX_POWER = {"B": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
 #: (not ``\d``, which would take any Unicode digit), then an exponent.
 _FRACTION = re.compile(r"\.[0-9]+([eE][+-]?[0-9]+)?")
 
-# util/cutils.c do_strtosz (7.2; later releases refuse: Profile.hex_size_suffix)
+# util/cutils.c do_strtosz (7.2; 10.0 refuses: Profile.hex_size_suffix)
 HEX_SUFFIX_DEPRECATED = "Using a multiplier suffix on hex numbers is deprecated: {value}"
 
 

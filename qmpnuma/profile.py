@@ -51,8 +51,8 @@ class Profile:
     oldest_i440fx: tuple[int, int] = (1, 4)
     oldest_q35: tuple[int, int] = (2, 4)
     #: Versioned machine types up to this one are deprecated with
-    #: ``deprecated_machines_reason`` (include/hw/boards.h, 9.1 and later:
-    #: every type more than three years old); None before.
+    #: ``deprecated_machines_reason`` (10.0 deprecates every type more than
+    #: three years old); None: only the types of OLD_PC_DEPRECATION (7.2).
     deprecated_machines_upto: tuple[int, int] | None = None
     deprecated_machines_reason: str = ""
     #: vl.c select_machine names the unknown type (10.0) or not (7.2).
@@ -67,8 +67,8 @@ class Profile:
     #: The seed's memory_region_allocate_system_memory reports a backend
     #: given to two nodes at RAM allocation, with its own text.
     numa_memdev_reuse_at_allocation: bool = False
-    #: x86 machines have a CPU module level (9.1 and later), which the -smp
-    #: texts name between dies and cores.
+    #: x86 machines have a CPU module level (10.0), which the -smp texts
+    #: name between dies and cores.
     x86_modules: bool = False
     #: machine_parse_smp_config: -smp dies/clusters > 1 on a machine without them.
     smp_level_unsupported: str = "{level} not supported by this machine's CPU topology"
@@ -79,7 +79,7 @@ class Profile:
         "Please configure -smp options properly or try enabling topoext feature."
     )
     #: util/cutils.c do_strtosz: a size in hex may take a suffix, with a
-    #: deprecation warning (7.2); 8.0 and later refuse it.
+    #: deprecation warning (7.2); 10.0 refuses it.
     hex_size_suffix: bool = True
     #: hw/i386/pc.c: the values of -machine smbios-entry-point-type.
     smbios_entry_point_types: tuple[str, ...] = ("32", "64")
@@ -103,7 +103,7 @@ class Profile:
     #: QAPI feature check, or 10.0's own text.
     no_hotpluggable_cpus_error: str = "The feature 'query-hotpluggable-cpus' is not enabled"
     #: machine_parse_smp_config: an explicit 0 only warns (7.2) or is an
-    #: error (8.0 and later).
+    #: error (10.0).
     smp_zero_is_error: bool = False
     #: The members of query-status's StatusInfo, in their order on the wire
     #: (7.2 still has the deprecated ``singlestep``; 10.0 has lost it).
