@@ -3,6 +3,10 @@
 Named where ``qemu-system-x86_64`` would be, it takes the same options and
 prints the same diagnostics; with no options at all it serves the embedded
 default machine (qmpnuma.cli.driver.DEFAULT_ARGV) and says where.
+
+The emulated release (qmpnuma.profile) is chosen by ``-qmpnuma-profile NAME``
+in argv, else by the console script (``qmpnuma-10.0`` ...), else by
+``QMPNUMA_PROFILE``, else 7.2.
 """
 
 from __future__ import annotations
@@ -24,14 +28,21 @@ from qmpnuma.cli.driver import DEFAULT_ARGV, CliError, CliReporter, LaunchConfig
 from qmpnuma.cli.monitors import ChardevSpec
 from qmpnuma.errors import GenericError
 from qmpnuma.launch import new_vm, refuse_hmp_monitors
-from qmpnuma.profile import DEFAULT_PROFILE
+from qmpnuma.profile import (
+    DEFAULT_PROFILE,
+    PROFILE_ENV,
+    PROFILE_OPTION,
+    PROFILES,
+    Profile,
+    find_profile,
+)
 from qmpnuma.qapi.dispatch import Dispatcher
-from qmpnuma.qapi.schema import load_schema
+from qmpnuma.qapi.schema import load_profile_schema
 from qmpnuma.record import TrafficRecorder
 from qmpnuma.server import MachineServer, MonitorEndpoint
 from qmpnuma.vcpu_threads import VcpuThreads
 
-__all__ = ["main"]
+__all__ = ["main", "main_7_2", "main_10_0", "main_seed"]
 
 #: Signals that make QEMU shut down cleanly (os_setup_signal_handling).
 TERMINATING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -46,22 +57,66 @@ def _program_name() -> str:
     return "qmpnuma" if name in ("__main__.py", "") else name
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+def main_7_2() -> int:
+    """The ``qmpnuma-7.2`` console script."""
+    return main(profile_name="7.2")
+
+
+def main_10_0() -> int:
+    """The ``qmpnuma-10.0`` console script."""
+    return main(profile_name="10.0")
+
+
+def main_seed() -> int:
+    """The ``qmpnuma-seed`` console script."""
+    return main(profile_name="seed")
+
+
+def _choose_profile(args: list[str], script_choice: str | None) -> tuple[Profile, list[str]]:
+    """The profile named by argv, the script or the environment; argv without the option.
+
+    Raises:
+        CliError: an unknown profile name, or the option without one.
+    """
+    name = script_choice or os.environ.get(PROFILE_ENV)
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        # QEMU spells every option with one dash or two.
+        if args[i] in (PROFILE_OPTION, f"-{PROFILE_OPTION}"):
+            if i + 1 == len(args):
+                raise CliError([f"{_program_name()}: {args[i]}: requires an argument"])
+            name = args[i + 1]
+            i += 2
+            continue
+        rest.append(args[i])
+        i += 1
+    if name is None:
+        return DEFAULT_PROFILE, rest
+    profile = find_profile(name)
+    if profile is None:
+        known = ", ".join(PROFILES)
+        raise CliError([f"{_program_name()}: unknown profile '{name}' (known: {known})"])
+    return profile, rest
+
+
+def main(argv: list[str] | None = None, profile_name: str | None = None) -> int:
+    """Run one machine; ``profile_name`` is a console script's choice of profile."""
     # Shutdown signals are taken synchronously by _watch_signals, and a
     # client may send one as soon as the monitor sockets exist, during
     # option parsing: block them for good from the start.
     signal.pthread_sigmask(signal.SIG_BLOCK, TERMINATING_SIGNALS)
-    default = not args
     reporter = CliReporter(_program_name(), sys.stderr)
     sockets = ChardevSockets(
         info=reporter.info, while_waiting=_killable, report=_unlocated(reporter)
     )
     process = _Process()
     try:
+        profile, args = _choose_profile(sys.argv[1:] if argv is None else argv, profile_name)
+        default = not args
         config = configure(
             list(DEFAULT_ARGV) if default else args,
-            DEFAULT_PROFILE,
+            profile,
             reporter,
             sockets.open,
             process.maybe_daemonize,
@@ -112,9 +167,10 @@ async def _run(
     ready_fd: int | None,
     record: TextIO | None,
 ) -> int:
+    profile = config.machine.profile
     threads = VcpuThreads()
     vm = new_vm(config, sockets.connected_address, threads)
-    server = MachineServer(vm, Dispatcher(load_schema()), DEFAULT_PROFILE)
+    server = MachineServer(vm, Dispatcher(load_profile_schema(profile.schema_dir)), profile)
     endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
     if record is not None:
         recorder = TrafficRecorder(record)

@@ -55,7 +55,7 @@ _SUFFIX_POWER = {"B": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
 #: (not ``\d``, which would take any Unicode digit), then an exponent.
 _FRACTION = re.compile(r"\.[0-9]+([eE][+-]?[0-9]+)?")
 
-# util/cutils.c do_strtosz (7.2 only; an error since 8.0)
+# util/cutils.c do_strtosz (7.2; 10.0 refuses: Profile.hex_size_suffix)
 HEX_SUFFIX_DEPRECATED = "Using a multiplier suffix on hex numbers is deprecated: {value}"
 
 
@@ -173,10 +173,13 @@ def _suffix_power(c: str) -> int | None:
     return _SUFFIX_POWER.get(c.upper()) if c else None
 
 
-def _do_strtosz(text: str, default_suffix: str, reporter: Reporter | None) -> int:
+def _do_strtosz(
+    text: str, default_suffix: str, reporter: Reporter | None, hex_suffix: bool
+) -> int:
     """util/cutils.c do_strtosz (7.2): decimal, fraction or hex, optional suffix.
 
-    ``reporter`` gets 7.2's deprecation warning for a suffix on a hex number.
+    ``reporter`` gets 7.2's deprecation warning for a suffix on a hex number;
+    without ``hex_suffix`` (later releases) such a number is refused.
     """
     val, end = _strtou64_prefix(text, 10)
     if "-" in text[:end]:
@@ -202,6 +205,8 @@ def _do_strtosz(text: str, default_suffix: str, reporter: Reporter | None) -> in
             end = m.end()
     power = _suffix_power(text[end : end + 1])
     if power is not None:
+        if is_hex and not hex_suffix:
+            raise StrtoxError(errno.EINVAL)
         if is_hex and reporter is not None:
             reporter.warn(HEX_SUFFIX_DEPRECATED.format(value=text))
         end += 1
@@ -224,14 +229,21 @@ def _do_strtosz(text: str, default_suffix: str, reporter: Reporter | None) -> in
     return result
 
 
-def qemu_strtosz(text: str, reporter: Reporter | None = None) -> int:
-    """qemu_strtosz: a size in bytes; suffixes B K M G T P E (powers of 1024)."""
-    return _do_strtosz(text, "B", reporter)
+def qemu_strtosz(
+    text: str, reporter: Reporter | None = None, *, hex_suffix: bool = True
+) -> int:
+    """qemu_strtosz: a size in bytes; suffixes B K M G T P E (powers of 1024).
+
+    ``hex_suffix``: a hex number may take a suffix (Profile.hex_size_suffix).
+    """
+    return _do_strtosz(text, "B", reporter, hex_suffix)
 
 
-def qemu_strtosz_MiB(text: str, reporter: Reporter | None = None) -> int:  # noqa: N802
+def qemu_strtosz_MiB(  # noqa: N802
+    text: str, reporter: Reporter | None = None, *, hex_suffix: bool = True
+) -> int:
     """qemu_strtosz_MiB: like qemu_strtosz, but a bare number means MiB."""
-    return _do_strtosz(text, "M", reporter)
+    return _do_strtosz(text, "M", reporter, hex_suffix)
 
 
 #: qapi/qapi-util.c qapi_bool_parse: the spellings of true and false.

@@ -38,7 +38,7 @@ from qmpnuma.errors import GenericError
 from qmpnuma.launch import new_vm, refuse_hmp_monitors
 from qmpnuma.profile import DEFAULT_PROFILE, Profile
 from qmpnuma.qapi.dispatch import Dispatcher
-from qmpnuma.qapi.schema import load_schema
+from qmpnuma.qapi.schema import load_profile_schema
 from qmpnuma.record import TrafficRecorder
 from qmpnuma.server import MachineServer, MonitorEndpoint, StreamReporter
 
@@ -186,7 +186,7 @@ class Fleet:
         self.nursery = nursery
         self.profile = profile
         # Stateless and the costliest part of a server: one for all machines.
-        self.dispatcher = Dispatcher(load_schema())
+        self.dispatcher = Dispatcher(load_profile_schema(profile.schema_dir))
         self._machines: dict[str, FleetMachine] = {}
 
     @property

@@ -89,7 +89,7 @@ from qmpnuma.machine.machine_types import find_machine_class, machine_class_name
 from qmpnuma.machine.qdev import CliDeviceError, DeviceOpts
 from qmpnuma.profile import Profile
 from qmpnuma.qapi.opts_visitor import visit_opts
-from qmpnuma.qapi.schema import Schema, load_schema
+from qmpnuma.qapi.schema import Schema, load_profile_schema
 from qmpnuma.qapi.validate import validate_arguments
 
 if TYPE_CHECKING:
@@ -323,7 +323,8 @@ def configure(
     Raises:
         CliError: a fatal error; print its lines and exit with its status.
     """
-    return _Vl(profile, reporter, load_schema(), open_chardev, daemonize).run(argv)
+    schema = load_profile_schema(profile.schema_dir)
+    return _Vl(profile, reporter, schema, open_chardev, daemonize).run(argv)
 
 
 @dataclass(frozen=True)
@@ -350,7 +351,7 @@ class _Vl:
         self.schema = schema
         self.open_chardev = open_chardev
         self.daemonize = daemonize
-        self.store = OptsStore()
+        self.store = OptsStore(hex_suffix=profile.hex_size_suffix)
         self.machine_opts: KeyvalDict = {}
         self.objects: list[_Object] = []
         #: -device in JSON form (vl.c device_opts); the QemuOpts ones are in the store.
@@ -448,6 +449,12 @@ class _Vl:
             accel = self._apply_legacy_machine_options(machine)
             self._apply_machine_options(machine)
             accel = self._configure_accelerators(accel)
+            if machine.mc.deprecation_reason is not None:
+                # softmmu/vl.c qemu_init, once the accelerator is configured
+                self.reporter.warn(
+                    f"Machine type '{machine.mc.name}' is deprecated: "
+                    f"{machine.mc.deprecation_reason}"
+                )
             specs = self._create_late_backends(machine, chardevs)
             self._select_vgahw()
             char_backends = self._serial_ports(chardevs)
@@ -558,7 +565,10 @@ class _Vl:
     def _visit(self, opts: QemuOpts, type_name: str) -> dict[str, object]:
         """opts_visitor_new(opts): the options, then the group's id as an option."""
         pairs = opts.items() + ([("id", opts.id)] if opts.id is not None else [])
-        return visit_opts(self.schema, type_name, pairs, reporter=self.reporter)
+        return visit_opts(
+            self.schema, type_name, pairs, reporter=self.reporter,
+            hex_suffix=self.profile.hex_size_suffix,
+        )
 
     def _object_json(self, text: str) -> dict[str, object]:
         return validate_arguments(self.schema, "object-add", self._json_object(text))
@@ -736,9 +746,10 @@ class _Vl:
         mc = find_machine_class(name, self.profile) if isinstance(name, str) else None
         if mc is None:
             # softmmu/vl.c select_machine
-            raise GenericError(
-                "unsupported machine type", hint="Use -machine help to list supported machines"
-            )
+            text = "unsupported machine type"
+            if self.profile.unsupported_machine_named and isinstance(name, str):
+                text += f': "{name}"'
+            raise GenericError(text, hint="Use -machine help to list supported machines")
         return Machine(mc, self.profile)
 
     def _create_early_backends(self, machine: Machine) -> dict[str, ChardevSpec]:
@@ -828,7 +839,9 @@ class _Vl:
                 continue
             try:
                 if qapi_type == "size":
-                    typed[member] = qemu_strtosz(text, self.reporter)
+                    typed[member] = qemu_strtosz(
+                        text, self.reporter, hex_suffix=self.profile.hex_size_suffix
+                    )
                 else:
                     typed[member] = qemu_strtoi64(text, 0) & ((1 << 64) - 1)
             except StrtoxError as e:
@@ -952,7 +965,9 @@ class _Vl:
                         # keeps the visitor's value if this parse fails, and
                         # this second parse repeats any hex-suffix warning.
                         with contextlib.suppress(StrtoxError):
-                            numa["mem"] = qemu_strtosz_MiB(mem, self.reporter)
+                            numa["mem"] = qemu_strtosz_MiB(
+                                mem, self.reporter, hex_suffix=self.profile.hex_size_suffix
+                            )
                     machine.set_numa_options(numa, self.reporter)
                 except QMPError as e:
                     raise self.reporter.fail(e) from e

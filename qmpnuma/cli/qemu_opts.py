@@ -236,7 +236,9 @@ def _opts_parse_id(params: str) -> str | None:
     return next((i.value for i in _split_items(params, None) if i.name == "id"), None)
 
 
-def _parse_typed(desc: QemuOptDesc, value: str, reporter: Reporter | None) -> bool | int | None:
+def _parse_typed(
+    desc: QemuOptDesc, value: str, reporter: Reporter | None, hex_suffix: bool
+) -> bool | int | None:
     """qemu_opt_parse: type a value by its descriptor, with QEMU's texts."""
     name = desc.name
     if desc.type is OptType.BOOL:
@@ -251,13 +253,13 @@ def _parse_typed(desc: QemuOptDesc, value: str, reporter: Reporter | None) -> bo
             # util/qemu-option.c parse_option_number (QERR_INVALID_PARAMETER_VALUE)
             raise GenericError(f"Parameter '{name}' expects a number") from e
     if desc.type is OptType.SIZE:
-        return _parse_size(name, value, reporter)
+        return _parse_size(name, value, reporter, hex_suffix)
     return None
 
 
-def _parse_size(name: str, value: str, reporter: Reporter | None) -> int:
+def _parse_size(name: str, value: str, reporter: Reporter | None, hex_suffix: bool) -> int:
     try:
-        return qemu_strtosz(value, reporter)
+        return qemu_strtosz(value, reporter, hex_suffix=hex_suffix)
     except StrtoxError as e:
         if e.errno == errno.ERANGE:
             # util/qemu-option.c parse_option_size
@@ -273,6 +275,8 @@ class OptsStore:
     """The groups parsed so far, per list name (QEMU keeps them in each list)."""
 
     groups: dict[str, list[QemuOpts]] = field(default_factory=dict)
+    #: A size in hex may take a suffix (Profile.hex_size_suffix).
+    hex_suffix: bool = True
 
     def all(self, opts_list: QemuOptsList) -> list[QemuOpts]:
         """qemu_opts_foreach order: command-line order."""
@@ -344,9 +348,8 @@ class OptsStore:
                 raise GenericError(f"Duplicate ID '{id}' for {opts_list.name}")
         return QemuOpts(opts_list, id, location), True
 
-    @staticmethod
     def _do_parse(
-        opts_list: QemuOptsList, items: list[_Item], reporter: Reporter | None
+        self, opts_list: QemuOptsList, items: list[_Item], reporter: Reporter | None
     ) -> list[QemuOpt]:
         """opts_do_parse + opt_validate, item by item as QEMU goes.
 
@@ -367,7 +370,7 @@ class OptsStore:
             if desc is None and not opts_list.accepts_any:
                 # util/qemu-option.c opt_validate (QERR_INVALID_PARAMETER)
                 raise GenericError(f"Invalid parameter '{item.name}'")
-            value = _parse_typed(desc, item.value, reporter) if desc else None
+            value = _parse_typed(desc, item.value, reporter, self.hex_suffix) if desc else None
             out.append(QemuOpt(item.name, item.value, value))
         return out
 

@@ -44,12 +44,9 @@ def qmp_query_version(ctx: CommandContext, args: Args) -> dict[str, object]:
 
 
 def qmp_query_status(ctx: CommandContext, args: Args) -> dict[str, object]:
-    # 7.2 still reports the deprecated 'singlestep' member; we never step.
-    return {
-        "running": ctx.vm.running,
-        "singlestep": False,
-        "status": ctx.vm.runstate.value,
-    }
+    # 'singlestep' (7.2 only) is never true here: nothing is ever stepped.
+    values = {"running": ctx.vm.running, "singlestep": False, "status": ctx.vm.runstate.value}
+    return {key: values[key] for key in ctx.vm.machine.profile.status_info_members}
 
 
 def qmp_query_name(ctx: CommandContext, args: Args) -> dict[str, object]:

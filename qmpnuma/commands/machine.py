@@ -45,8 +45,8 @@ def qmp_query_hotpluggable_cpus(ctx: CommandContext, args: dict[str, object]) ->
     """
     machine = _machine(ctx)
     if not machine.mc.has_hotpluggable_cpus:
-        # QERR_FEATURE_DISABLED
-        raise GenericError("The feature 'query-hotpluggable-cpus' is not enabled")
+        # 7.2: QERR_FEATURE_DISABLED; 10.0 has its own text.
+        raise GenericError(machine.profile.no_hotpluggable_cpus_error)
     result: list[object] = []
     for slot in reversed(machine.possible_cpus):
         entry: dict[str, object] = {

@@ -110,7 +110,7 @@ class Machine:
         self.profile = profile
         self.phase = Phase.MACHINE_CREATED
         self.host_numa_nodes = frozenset(host_numa_nodes)
-        self.ram_list = RAMList()
+        self.ram_list = RAMList(replay=profile.ram_block_notifier_replay)
         #: Values of -machine properties set so far (string form for unmodelled ones).
         self.properties: dict[str, object] = dict(DEFAULT_PROPERTIES)
         #: -machine memory-backend=<id> as given; resolved by resolve_machine_memdev().
@@ -125,7 +125,7 @@ class Machine:
         self.cpu_type = mc.cpu_type
         self._slots = self._build_slots()
         #: /objects: user-creatable objects, their RAM blocks and mappings.
-        self.user_objects = ObjectsRoot(self.ram_list)
+        self.user_objects = ObjectsRoot(self.ram_list, made=profile.objects_root_at_start)
         self.numa: NumaState | None = NumaState() if mc.has_numa else None
         #: The board's CPUs, from board init on (x86_cpus_init).
         self.cpus: X86Cpus | None = None
@@ -218,11 +218,11 @@ class Machine:
     # -- RAM block notifiers ---------------------------------------------
 
     def ram_block_notifier_add(self, notifier: RAMBlockNotifier) -> None:
-        """hw/core/numa.c ram_block_notifier_add: replays existing blocks (7.2)."""
+        """hw/core/numa.c ram_block_notifier_add (replay: Profile.ram_block_notifier_replay)."""
         self.ram_list.ram_block_notifier_add(notifier)
 
     def ram_block_notifier_remove(self, notifier: RAMBlockNotifier) -> None:
-        """hw/core/numa.c ram_block_notifier_remove: replays existing blocks as removed (7.2)."""
+        """hw/core/numa.c ram_block_notifier_remove (replay as for adding)."""
         self.ram_list.ram_block_notifier_remove(notifier)
 
     # -- devices -------------------------------------------------------------
@@ -270,7 +270,7 @@ class Machine:
         if name == "memory-backend":
             self.memory_backend_id = value
             return
-        set_machine_property(self.mc, self.properties, name, value)
+        set_machine_property(self.mc, self.profile, self.properties, name, value)
         if name == "hmat" and self.numa is not None:
             self.numa.hmat_enabled = bool(self.properties[name])
 
@@ -289,7 +289,7 @@ class Machine:
         Raises:
             GenericError: QEMU's topology texts.
         """
-        self._smp = machine_parse_smp_config(self.mc, config, reporter)
+        self._smp = machine_parse_smp_config(self.mc, config, reporter, self.profile)
         self._slots = self._build_slots()
 
     def set_cpu_model(self, option: str) -> None:
@@ -370,7 +370,8 @@ class Machine:
         """
         self._require_unbuilt()
         set_numa_options(
-            self.numa, self.mc, self._slots, opts, self.user_objects.resolve_node_memdev, reporter
+            self.numa, self.mc, self._slots, opts, self.user_objects.resolve_node_memdev, reporter,
+            seed_rules=self.profile.numa_seed_node_rules,
         )
 
     # -- board init --------------------------------------------------------
@@ -398,6 +399,11 @@ class Machine:
         if self.mc.family != "none":
             # pc_init1 / pc_q35_init: CPUs first, then RAM.
             self._x86_cpus_init(reporter)
+            if self.profile.numa_memdev_reuse_at_allocation and self._ram_mapped_by_numa():
+                # The seed maps the nodes' backends when pc_memory_init
+                # allocates RAM (memory_region_allocate_system_memory).
+                assert self.numa is not None
+                self._map_node_backends(self.numa)
             assert self.cpu_type is not None
             model = self.cpu_type.removesuffix(X86_CPU_TYPE_SUFFIX)
             self.device_memory = pc_memory_init(
@@ -442,10 +448,10 @@ class Machine:
         if mc.default_ram_id is None or not self.ram_size or not legacy:
             return
         if mc.default_ram_id in self.user_objects.ids():
+            text, hint = self.profile.reserved_ram_id_error
             raise GenericError(
-                f"object name '{mc.default_ram_id}' is reserved for the default RAM backend, "
-                "it can't be used for any other purposes. Change the object's 'id' to "
-                "something else"
+                text.format(id=mc.default_ram_id),
+                hint=hint.format(id=mc.default_ram_id) if hint else None,
             )
         # create_default_memdev: a memory-backend-ram named after the RAM id.
         self.object_add(MEMORY_BACKEND_TYPES[0], {"id": mc.default_ram_id, "size": self.ram_size})
@@ -463,14 +469,20 @@ class Machine:
                 raise GenericError(
                     "'-machine memory-backend' and '-numa memdev' properties are mutually exclusive"
                 )
-            # numa_init_memdev_container: map every node's backend in id order.
-            for _, info in numa.present_nodes():
-                if info.memdev is not None:
-                    self.user_objects.consume(self.user_objects.node_backend(info.memdev))
+            if not self.profile.numa_memdev_reuse_at_allocation:
+                self._map_node_backends(numa)
         if numa.have_numa_distance:
             validate_numa_distance(numa)
             complete_init_numa_distance(numa)
         machine_numa_finish_cpu_init(numa, self._slots, reporter)
+
+    def _map_node_backends(self, numa: NumaState) -> None:
+        # numa_init_memdev_container: map every node's backend in id order.
+        at_allocation = self.profile.numa_memdev_reuse_at_allocation
+        for _, info in numa.present_nodes():
+            if info.memdev is not None:
+                backend = self.user_objects.node_backend(info.memdev)
+                self.user_objects.consume(backend, at_allocation)
 
     def _x86_cpus_init(self, reporter: Reporter) -> None:
         """hw/i386/x86.c x86_cpus_init: plug smp.cpus CPUs, numbered as QOM does.
@@ -491,11 +503,10 @@ class Machine:
             )
         if self._smp.threads > 1 and is_amd_model(model):
             # target/i386/cpu.c x86_cpu_realizefn: an AMD model without
-            # topoext.  QEMU prints the second line with
-            # error_printf(), without any prefix, hence one message.
+            # topoext.  7.2 prints its second line with error_printf(),
+            # without any prefix, hence one message.
             reporter.warn(
-                f"This family of AMD CPU doesn't support hyperthreading({self._smp.threads})\n"
-                "Please configure -smp options properly or try enabling topoext feature."
+                self.profile.amd_hyperthreading_warning.format(threads=self._smp.threads)
             )
         acpi = AcpiCpuHotplug() if self.has_acpi_device else None
         self.cpus = X86Cpus(self._smp, self.cpu_type, self._slots, acpi)

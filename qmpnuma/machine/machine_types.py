@@ -40,18 +40,21 @@ PCI_HOLE64_SIZE = {"i440fx": 2 * GiB, "q35": 32 * GiB}
 #: hw/i386/pc_piix.c: why pc-i440fx-1.4 to 1.7 are deprecated.
 OLD_PC_DEPRECATION = "old and unattended - use a newer version instead"
 
-#: The versioned machine types QEMU 7.2 registers (qemu-system-x86_64 -machine help).
+#: Every versioned machine type of the emulated releases (qemu-system-x86_64
+#: -machine help of 7.2 and 10.0); a profile keeps those of its release.
 I440FX_VERSIONS: tuple[str, ...] = (
     "1.4", "1.5", "1.6", "1.7",
     "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "2.9",
     "2.10", "2.11", "2.12",
     "3.0", "3.1", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2",
     "6.0", "6.1", "6.2", "7.0", "7.1", "7.2",
+    "8.0", "8.1", "8.2", "9.0", "9.1", "9.2", "10.0",
 )  # fmt: skip
 Q35_VERSIONS: tuple[str, ...] = (
     "2.4", "2.5", "2.6", "2.7", "2.8", "2.9", "2.10", "2.11", "2.12",
     "3.0", "3.1", "4.0", "4.0.1", "4.1", "4.2", "5.0", "5.1", "5.2",
     "6.0", "6.1", "6.2", "7.0", "7.1", "7.2",
+    "8.0", "8.1", "8.2", "9.0", "9.1", "9.2", "10.0",
 )  # fmt: skip
 
 
@@ -110,6 +113,9 @@ class MachineClass:
     legacy_numa_auto_assign_ram: bool = False
     #: MachineClass::deprecation_reason; vl.c warns when the type is used.
     deprecation_reason: str | None = None
+    #: smp_props.modules_supported (x86 from 9.1).  -smp modules= is not
+    #: parsed yet, so a machine's modules are always 1.
+    modules_supported: bool = False
 
     @property
     def has_numa(self) -> bool:
@@ -126,10 +132,19 @@ def _parse_version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
 
 
-def _pc_class(family: str, text: str, latest: tuple[int, int]) -> MachineClass:
+def _deprecation(version: tuple[int, ...], profile: Profile) -> str | None:
+    """Why a versioned type is deprecated in ``profile``'s release, or None."""
+    upto = profile.deprecated_machines_upto
+    if upto is not None and version[:2] <= upto:
+        return profile.deprecated_machines_reason
+    # hw/i386/pc_piix.c pc_i440fx_1_7_machine_options and older (7.2).
+    return OLD_PC_DEPRECATION if version < (2, 0) else None
+
+
+def _pc_class(family: str, text: str, profile: Profile) -> MachineClass:
     version = _parse_version(text)
     prefix = "pc-i440fx" if family == "i440fx" else "pc-q35"
-    newest = version == latest
+    newest = version == profile.latest_machine
     # hw/i386/pc_q35.c pc_q35_2_7_machine_options lowers max_cpus to 255;
     # pc_q35_machine_options raises it to 288 for later q35 types.
     max_cpus = 288 if family == "q35" and version >= (2, 8) else 255
@@ -155,6 +170,7 @@ def _pc_class(family: str, text: str, latest: tuple[int, int]) -> MachineClass:
         prefer_sockets=version <= (6, 1),
         dies_supported=True,
         clusters_supported=False,
+        modules_supported=profile.x86_modules,
         enforce_aligned_dimm=version >= (2, 2),
         gigabyte_align=version >= (2, 0),
         has_reserved_memory=version >= (2, 1),
@@ -164,8 +180,7 @@ def _pc_class(family: str, text: str, latest: tuple[int, int]) -> MachineClass:
         enforce_amd_1tb_hole=version >= (7, 1),
         pci_hole64_size=PCI_HOLE64_SIZE[family],
         has_hotpluggable_cpus=True,
-        # hw/i386/pc_piix.c pc_i440fx_1_7_machine_options and older.
-        deprecation_reason=OLD_PC_DEPRECATION if version < (2, 0) else None,
+        deprecation_reason=_deprecation(version, profile),
     )
 
 
@@ -195,12 +210,12 @@ NONE_MACHINE = MachineClass(
 @functools.cache
 def _all_classes(profile: Profile) -> tuple[MachineClass, ...]:
     # Built once per profile: a fleet looks the type up for every machine.
-    latest = profile.latest_machine
+    oldest = {"i440fx": profile.oldest_i440fx, "q35": profile.oldest_q35}
     classes = [
-        _pc_class(family, text, latest)
+        _pc_class(family, text, profile)
         for family, versions in (("i440fx", I440FX_VERSIONS), ("q35", Q35_VERSIONS))
         for text in versions
-        if _parse_version(text)[:2] <= latest
+        if oldest[family] <= _parse_version(text)[:2] <= profile.latest_machine
     ]
     classes.append(NONE_MACHINE)
     return tuple(classes)

@@ -227,24 +227,28 @@ class RAMList:
     are called newest first, as QLIST_INSERT_HEAD leaves them.
     """
 
+    #: Registering and removing a notifier replay the existing blocks
+    #: (7.2 and later; the seed's numa.c does not).
+    replay: bool = True
     blocks: list[RAMBlock] = field(default_factory=list)
     notifiers: list[RAMBlockNotifier] = field(default_factory=list)
     _next_host: int = HOST_MAPPING_BASE
 
     def ram_block_notifier_add(self, notifier: RAMBlockNotifier) -> None:
-        """Register ``notifier`` and replay every existing block as added (7.2)."""
+        """Register ``notifier`` and replay every existing block as added."""
         self.notifiers.insert(0, notifier)
-        for block in self.blocks:
+        for block in self.blocks if self.replay else ():
             notifier.ram_block_added(block.host, block.used_length, block.max_length)
 
     def ram_block_notifier_remove(self, notifier: RAMBlockNotifier) -> None:
         """Unregister ``notifier`` and tell it every existing block is removed.
 
         hw/core/numa.c ram_block_notifier_remove (7.2) walks the blocks with
-        ram_block_notify_remove_single, in list order, as adding replays them.
+        ram_block_notify_remove_single, in list order, as adding replays them;
+        the seed's numa.c replays nothing (``replay`` off).
         """
         self.notifiers.remove(notifier)
-        for block in self.blocks:
+        for block in self.blocks if self.replay else ():
             notifier.ram_block_removed(block.host, block.used_length, block.max_length)
 
     def add(self, idstr: str, size: int) -> RAMBlock:

@@ -187,8 +187,13 @@ def parse_numa_node(
     opts: Mapping[str, object],
     resolve_memdev: MemdevResolver,
     reporter: Reporter,
+    seed_rules: bool = False,
 ) -> None:
     """Define one node from NumaNodeOptions (hw/core/numa.c parse_numa_node, 7.2).
+
+    ``seed_rules``: the seed's parse_numa_node (Profile.numa_seed_node_rules),
+    which checks CPUs, then memory (mem= on any machine type), then the
+    initiator; 7.2 checks the initiator first.
 
     Raises:
         GenericError: QEMU's texts; ``hint`` set where QEMU appends one.
@@ -199,26 +204,40 @@ def parse_numa_node(
         raise GenericError(f"Max number of NUMA nodes reached: {nodenr}")
     if state.nodes[nodenr].present:
         raise GenericError(f"Duplicate NUMA nodeid: {nodenr}")
+    if seed_rules:
+        _parse_node_cpus(state, slots, opts, nodenr)
+        _parse_node_memory(state, mc, opts, nodenr, resolve_memdev, reporter, mem_anywhere=True)
+    if not _parse_node_initiator(state, opts, nodenr, reporter):
+        return
+    if not seed_rules:
+        _parse_node_cpus(state, slots, opts, nodenr)
+        _parse_node_memory(state, mc, opts, nodenr, resolve_memdev, reporter)
+    _set_node(state, nodenr, present=True)
+    state.max_numa_nodeid = max(state.max_numa_nodeid, nodenr + 1)
+    state.num_nodes += 1
+
+
+def _parse_node_initiator(
+    state: NumaState, opts: Mapping[str, object], nodenr: int, reporter: Reporter
+) -> bool:
+    """Store the node's initiator; False when the node must not become present."""
     # QEMU quirk: the initiator is stored on the (not yet present) node
     # before the checks below, and stays if they fail.
     _set_node(state, nodenr, initiator=NUMA_NODE_UNASSIGNED)
     initiator = _opt_int(opts, "initiator")
-    if initiator is not None:
-        if not state.hmat_enabled:
-            raise GenericError(HMAT_DISABLED)
-        if initiator >= MAX_NODES:
-            # QEMU quirk: error_report() and return *without* an error, so
-            # the option "succeeds" but the node never becomes present.
-            reporter.error(
-                f"The initiator id {initiator} expects an integer between 0 and {MAX_NODES - 1}"
-            )
-            return
-        _set_node(state, nodenr, initiator=initiator)
-    _parse_node_cpus(state, slots, opts, nodenr)
-    _parse_node_memory(state, mc, opts, nodenr, resolve_memdev, reporter)
-    _set_node(state, nodenr, present=True)
-    state.max_numa_nodeid = max(state.max_numa_nodeid, nodenr + 1)
-    state.num_nodes += 1
+    if initiator is None:
+        return True
+    if not state.hmat_enabled:
+        raise GenericError(HMAT_DISABLED)
+    if initiator >= MAX_NODES:
+        # QEMU quirk: error_report() and return *without* an error, so
+        # the option "succeeds" but the node never becomes present.
+        reporter.error(
+            f"The initiator id {initiator} expects an integer between 0 and {MAX_NODES - 1}"
+        )
+        return False
+    _set_node(state, nodenr, initiator=initiator)
+    return True
 
 
 def _parse_node_cpus(
@@ -243,6 +262,7 @@ def _parse_node_memory(
     nodenr: int,
     resolve_memdev: MemdevResolver,
     reporter: Reporter,
+    mem_anywhere: bool = False,
 ) -> None:
     has_mem, has_memdev = "mem" in opts, "memdev" in opts
     # QEMU quirk: the flags are set before the checks and never cleared, so
@@ -254,7 +274,7 @@ def _parse_node_memory(
             "numa configuration should use either mem= or memdev=,mixing both is not allowed"
         )
     if has_mem:
-        if not mc.numa_mem_supported:
+        if not mc.numa_mem_supported and not mem_anywhere:
             raise GenericError(
                 "Parameter -numa node,mem is not supported by this machine type",
                 hint="Use -numa node,memdev instead",
@@ -325,10 +345,12 @@ def set_numa_options(
     opts: Mapping[str, object],
     resolve_memdev: MemdevResolver,
     reporter: Reporter,
+    seed_rules: bool = False,
 ) -> None:
     """Apply one NumaOptions, as ``-numa`` and ``set-numa-node`` do (7.2).
 
-    ``opts`` is the flat QAPI union: ``type`` plus that branch's members.
+    ``opts`` is the flat QAPI union: ``type`` plus that branch's members;
+    ``seed_rules`` as for parse_numa_node.
 
     Raises:
         GenericError: QEMU's texts (see the parse_* functions).
@@ -337,7 +359,7 @@ def set_numa_options(
         raise GenericError("NUMA is not supported by this machine-type")
     kind = opts["type"]
     if kind == "node":
-        parse_numa_node(state, mc, slots, opts, resolve_memdev, reporter)
+        parse_numa_node(state, mc, slots, opts, resolve_memdev, reporter, seed_rules)
     elif kind == "dist":
         parse_numa_distance(state, opts)
     elif kind == "cpu":

@@ -33,11 +33,12 @@ OBJECTS_ROOT = "/objects"
 class ObjectsRoot:
     """The /objects container and the mapping state of its backends."""
 
-    def __init__(self, ram_list: RAMList) -> None:
+    def __init__(self, ram_list: RAMList, made: bool = False) -> None:
         self.ram_list = ram_list
         self._objects: dict[str, MemoryBackend | UserObject] = {}
-        #: QOM makes /objects on first use (object_get_objects_root), not at start.
-        self.made = False
+        #: 7.2's QOM makes /objects on first use (object_get_objects_root),
+        #: not at start; 10.0 has it from the start (``made``).
+        self.made = made
         #: The container's children as QOM keeps them (a GHashTable), whose
         #: iteration order QEMU's listings follow.
         self._table = GStrHashSet()
@@ -67,13 +68,22 @@ class ObjectsRoot:
         else:
             self._mapped.discard(backend_id)
 
-    def consume(self, backend: MemoryBackend) -> None:
+    def consume(self, backend: MemoryBackend, at_allocation: bool = False) -> None:
         """hw/core/machine.c machine_consume_memdev.
+
+        ``at_allocation``: the seed's numa.c, which maps the nodes' backends
+        when RAM is allocated (memory_region_allocate_system_memory), says
+        it in its own words.
 
         Raises:
             GenericError: the backend is mapped already.
         """
         if backend.id in self._mapped:
+            if at_allocation:
+                raise GenericError(
+                    f"memory backend {backend.id} is used multiple times. "
+                    "Each -numa option must use a different memdev value."
+                )
             raise GenericError(f"memory backend {backend.id} can't be used multiple times.")
         self._mapped.add(backend.id)
 

@@ -16,6 +16,7 @@ from qmpnuma.cutils import (
 )
 from qmpnuma.errors import GenericError, invalid_parameter_value
 from qmpnuma.machine.machine_types import MachineClass
+from qmpnuma.profile import Profile
 
 __all__ = ["DEFAULT_PROPERTIES", "set_machine_property", "MAX_RAM_BELOW_4G", "MAX_FW_SIZE"]
 
@@ -40,9 +41,9 @@ _PC_OTHER_STR = (
 )  # fmt: skip
 #: The values QEMU's keyval visitor accepts for the enum-typed ones of those.
 _ON_OFF_AUTO = ("on", "off", "auto")
-_OTHER_ENUMS = {
+_OTHER_ENUMS: dict[str, tuple[str, ...]] = {
     "smm": _ON_OFF_AUTO, "acpi": _ON_OFF_AUTO, "pit": _ON_OFF_AUTO, "pic": _ON_OFF_AUTO,
-    "vmport": _ON_OFF_AUTO, "smbios-entry-point-type": ("32", "64"),
+    "vmport": _ON_OFF_AUTO,
 }  # fmt: skip
 _OTHER_SIZES = ("max-ram-below-4g", "max-fw-size")
 _OTHER_UINT64 = ("bus-lock-ratelimit",)
@@ -59,7 +60,7 @@ _GENERIC_STR = (
 )  # fmt: skip
 
 
-def _check_other_property(name: str, value: str) -> None:
+def _check_other_property(name: str, value: str, profile: Profile) -> None:
     """The keyval visitor's typing and the setters' limits of an unmodelled property.
 
     Raises:
@@ -68,7 +69,7 @@ def _check_other_property(name: str, value: str) -> None:
     number = 0
     try:
         if name in _OTHER_SIZES:
-            number = qemu_strtosz(value)
+            number = qemu_strtosz(value, hex_suffix=profile.hex_size_suffix)
         elif name in _OTHER_UINT64:
             number = qemu_strtou64(value)
         elif name in _OTHER_INT64:
@@ -77,19 +78,17 @@ def _check_other_property(name: str, value: str) -> None:
         # qapi/qobject-input-visitor.c qobject_input_type_*_keyval
         expected = "size" if name in _OTHER_SIZES else "integer"
         raise invalid_parameter_value(name, expected) from e
-    if name in _OTHER_ENUMS and value not in _OTHER_ENUMS[name]:
+    allowed = _OTHER_ENUMS.get(name)
+    if name == "smbios-entry-point-type":
+        allowed = profile.smbios_entry_point_types
+    if allowed is not None and value not in allowed:
         raise GenericError(f"Parameter '{name}' does not accept value '{value}'")
     if name == "max-ram-below-4g" and number > MAX_RAM_BELOW_4G:
         raise GenericError(
             f"Machine option 'max-ram-below-4g={number}' expects size less than or equal to 4G"
         )
     if name == "max-fw-size" and number > MAX_FW_SIZE:
-        # Sic: "firwmare", "intermittentstability".
-        raise GenericError(
-            f"User specified max allowed firmware size {number} is greater than 16MiB. "
-            "If combined firwmare size exceeds 16MiB the system may not boot, or "
-            "experience intermittentstability issues."
-        )
+        raise GenericError(profile.max_fw_size_error.format(size=number))
     if name in OEM_ID_SIZES and len(value.encode()) > OEM_ID_SIZES[name]:
         raise GenericError(
             f"User specified {name} value is bigger than {OEM_ID_SIZES[name]} bytes in size"
@@ -97,7 +96,7 @@ def _check_other_property(name: str, value: str) -> None:
 
 
 def set_machine_property(
-    mc: MachineClass, properties: dict[str, object], name: str, value: str
+    mc: MachineClass, profile: Profile, properties: dict[str, object], name: str, value: str
 ) -> None:
     """Type ``-machine name=value`` and store it in ``properties``.
 
@@ -108,7 +107,7 @@ def set_machine_property(
     if name in (*_MODELLED_BOOL, *_PC_OTHER_BOOL) and (pc or name in _GENERIC_BOOL):
         properties[name] = qapi_bool_parse(name, value)
     elif name in _PC_OTHER_STR and (pc or name in _GENERIC_STR):
-        _check_other_property(name, value)
+        _check_other_property(name, value, profile)
         properties[name] = value
     else:
         # qom/object.c object_property_find_err

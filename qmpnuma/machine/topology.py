@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from qmpnuma.errors import GenericError, Reporter
 from qmpnuma.machine.machine_types import MachineClass
+from qmpnuma.profile import Profile
 
 __all__ = [
     "SmpConfig",
@@ -92,6 +93,8 @@ def _cpu_hierarchy_to_string(mc: MachineClass, smp: SmpConfig) -> str:
         parts.append(f"dies ({smp.dies})")
     if mc.clusters_supported:
         parts.append(f"clusters ({smp.clusters})")
+    if mc.modules_supported:
+        parts.append("modules (1)")
     parts.append(f"cores ({smp.cores})")
     parts.append(f"threads ({smp.threads})")
     return " * ".join(parts)
@@ -137,18 +140,22 @@ def _fill_missing(
 
 
 def machine_parse_smp_config(
-    mc: MachineClass, config: Mapping[str, int], reporter: Reporter
+    mc: MachineClass, config: Mapping[str, int], reporter: Reporter, profile: Profile
 ) -> SmpConfig:
     """Resolve an SMPConfiguration (hw/core/machine-smp.c, 7.2).
 
     ``config`` holds the members that were given.  Returns the topology.
+    ``profile`` gives the release's rules (Profile.smp_*).
 
     Raises:
         GenericError: QEMU's topology texts.
     """
     given = {key: config[key] & _UINT_MASK for key in SMP_KEYS if key in config}
     if any(value == 0 for value in given.values()):
-        # 7.2 only warns; later releases make this an error.
+        if profile.smp_zero_is_error:
+            raise GenericError(
+                "Invalid CPU topology: CPU topology parameters must be greater than zero"
+            )
         reporter.warn(
             "Deprecated CPU topology (considered invalid): "
             "CPU topology parameters must be greater than zero"
@@ -156,9 +163,9 @@ def machine_parse_smp_config(
     dies = given.get("dies", 0)
     clusters = given.get("clusters", 0)
     if not mc.dies_supported and dies > 1:
-        raise GenericError("dies not supported by this machine's CPU topology")
+        raise GenericError(profile.smp_level_unsupported.format(level="dies"))
     if not mc.clusters_supported and clusters > 1:
-        raise GenericError("clusters not supported by this machine's CPU topology")
+        raise GenericError(profile.smp_level_unsupported.format(level="clusters"))
     dies, clusters = dies or 1, clusters or 1
     cpus = given.get("cpus", 0)
     sockets, cores, threads, maxcpus = _fill_missing(

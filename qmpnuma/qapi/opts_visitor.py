@@ -104,10 +104,13 @@ class _OptsInput:
 
 
 class _OptsVisitor:
-    def __init__(self, schema: Schema, opts: _OptsInput, reporter: Reporter | None) -> None:
+    def __init__(
+        self, schema: Schema, opts: _OptsInput, reporter: Reporter | None, hex_suffix: bool
+    ) -> None:
         self.schema = schema
         self.opts = opts
         self.reporter = reporter
+        self.hex_suffix = hex_suffix
 
     def visit_object(self, obj: ObjectType) -> dict[str, object]:
         result: dict[str, object] = {}
@@ -185,7 +188,7 @@ class _OptsVisitor:
             return qapi_bool_parse(name, text)
         if type_name == "size":
             try:
-                return qemu_strtosz(text, reporter=self.reporter)
+                return qemu_strtosz(text, self.reporter, hex_suffix=self.hex_suffix)
             except StrtoxError:
                 raise GenericError(
                     INVALID_PARAMETER_VALUE.format(name=name, expected="a size value")
@@ -233,6 +236,7 @@ def visit_opts(
     opts: Sequence[tuple[str, str]],
     *,
     reporter: Reporter | None = None,
+    hex_suffix: bool = True,
 ) -> dict[str, object]:
     """Read QemuOpts ``(name, value)`` pairs, in command-line order, as QAPI
     object type ``type_name`` (``NumaOptions`` for -numa, ``ObjectOptions``
@@ -244,13 +248,14 @@ def visit_opts(
     visitor adds it after the other options: pass it last.
 
     Returns the value with members in schema order; absent optional
-    members are absent.  ``reporter`` receives the visitor's warnings.
+    members are absent.  ``reporter`` receives the visitor's warnings;
+    ``hex_suffix`` as for qemu_strtosz.
 
     Raises:
         GenericError: with QEMU's text, for the first error QEMU meets.
     """
     opts_input = _OptsInput.from_pairs(opts)
-    visitor = _OptsVisitor(schema, opts_input, reporter)
+    visitor = _OptsVisitor(schema, opts_input, reporter, hex_suffix)
     result = visitor.visit_object(schema.object_type(type_name))
     unexpected = ghash_first(opts_input.order, opts_input.taken)
     if unexpected is not None:

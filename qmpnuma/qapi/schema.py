@@ -39,6 +39,7 @@ __all__ = [
     "EMPTY_OBJECT",
     "DEFAULT_SCHEMA_PATH",
     "SCHEMA_DIR",
+    "load_profile_schema",
     "load_schema",
     "parse_schema",
 ]
@@ -790,3 +791,8 @@ def _load_cached(path: Path) -> Schema:
 def load_schema(path: Path | None = None) -> Schema:
     """The schema at ``path`` (default: the repository's), loaded once per path."""
     return _load_cached((path or DEFAULT_SCHEMA_PATH).resolve())
+
+
+def load_profile_schema(schema_dir: str) -> Schema:
+    """A profile's schema: ``qapi-schema.json`` of ``schema_dir`` under schema/."""
+    return load_schema(DEFAULT_SCHEMA_PATH.parent / schema_dir / DEFAULT_SCHEMA_PATH.name)

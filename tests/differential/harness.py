@@ -1,8 +1,11 @@
 """Run one scenario against an emulator binary and record what it did.
 
 A scenario is a command line plus QMP steps (raw bytes included).  The same
-scenario runs against ``qmpnuma`` and, when it is installed, against QEMU
-7.2; the normalised transcripts must be equal.  Only volatile values are
+scenario runs against ``qmpnuma`` and, when it is installed, against an
+oracle: QEMU 7.2 (the installed ``qemu-system-x86_64``, the default) or QEMU
+10.0 (Debian 13's, unpacked by scripts/oracle-qemu-10.0), with qmpnuma
+running the matching profile; the normalised transcripts must be equal.
+The oracle is chosen by ``QMPNUMA_ORACLE=10.0`` or ``--oracle 10.0``.  Only volatile values are
 normalised: the greeting's version, event timestamps, thread ids and the
 program name in stderr.
 
@@ -10,6 +13,7 @@ This module is also the oracle tool for developers:
 
     python -m tests.differential.harness qemu -m 1G -numa node
     python -m tests.differential.harness both -m 1G -- '{"execute":"query-status"}'
+    python -m tests.differential.harness both --oracle 10.0 -m 1G -- ...
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ __all__ = [
     "raw",
     "hmp",
     "QEMU_BINARY",
+    "ORACLE",
+    "oracle_command",
     "run",
     "run_qemu",
     "run_qmpnuma",
@@ -42,6 +48,10 @@ __all__ = [
 ]
 
 QEMU_BINARY = shutil.which("qemu-system-x86_64")
+#: The oracle of this run: the QEMU release, which is also qmpnuma's profile.
+ORACLE = os.environ.get("QMPNUMA_ORACLE", "7.2")
+#: Where scripts/oracle-qemu-10.0 unpacks Debian 13 (trixie) with QEMU 10.0.
+TRIXIE_ROOT = Path(os.environ.get("QMPNUMA_ORACLE_CACHE", "/var/cache/qmpnuma")) / "trixie"
 #: What every differential run puts in front of the scenario's own options,
 #: so that QEMU runs without devices, display or KVM.
 BASE_ARGS = ("-nodefaults", "-nographic", "-display", "none", "-machine", "pc,accel=tcg")
@@ -198,8 +208,13 @@ def _exchange(mon: _Monitor, step: Step, pretty: bool) -> list[object]:
     return got
 
 
-def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
-    """Start ``command`` with the scenario's options and play its steps."""
+def run(
+    command: tuple[str, ...], scenario: Scenario, env: dict[str, str] | None = None
+) -> Transcript:
+    """Start ``command`` with the scenario's options and play its steps.
+
+    ``env`` is added to the environment.
+    """
     with tempfile.TemporaryDirectory(prefix="qmpnuma-diff-") as tmp:
         sock_path = os.path.join(tmp, "qmp.sock")
         argv = [*command, *BASE_ARGS, *scenario.args]
@@ -212,6 +227,7 @@ def run(command: tuple[str, ...], scenario: Scenario) -> Transcript:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=REPO,
+            env={**os.environ, **(env or {})},
         )
         t = Transcript()
         closed = True
@@ -257,13 +273,40 @@ def _play(mon: _Monitor, scenario: Scenario, t: Transcript) -> None:
             break
 
 
-def run_qemu(scenario: Scenario) -> Transcript:
-    assert QEMU_BINARY is not None, "qemu-system-x86_64 is not installed"
-    return run((QEMU_BINARY,), scenario)
+def _trixie_qemu() -> tuple[str, ...] | None:
+    """QEMU 10.0 run from the unpacked root through that root's own loader."""
+    root = TRIXIE_ROOT
+    if not (root / ".qmpnuma-complete").exists():
+        return None
+    libs = f"{root}/usr/lib/x86_64-linux-gnu:{root}/lib/x86_64-linux-gnu"
+    return (
+        f"{root}/lib64/ld-linux-x86-64.so.2", "--library-path", libs,
+        # The program name QEMU prints in its messages, as if installed.
+        "--argv0", "qemu-system-x86_64",
+        f"{root}/usr/bin/qemu-system-x86_64",
+        "-L", f"{root}/usr/share/qemu", "-L", f"{root}/usr/share/seabios",
+    )  # fmt: skip
 
 
-def run_qmpnuma(scenario: Scenario) -> Transcript:
-    return run(QMPNUMA_COMMAND, scenario)
+def oracle_command(oracle: str | None = None) -> tuple[str, ...] | None:
+    """How to start the oracle QEMU ``oracle`` (default ORACLE); None if absent."""
+    oracle = oracle or ORACLE
+    if oracle == "7.2":
+        return None if QEMU_BINARY is None else (QEMU_BINARY,)
+    if oracle == "10.0":
+        return _trixie_qemu()
+    raise ValueError(f"no oracle for QEMU {oracle} (known: 7.2, 10.0)")
+
+
+def run_qemu(scenario: Scenario, oracle: str | None = None) -> Transcript:
+    command = oracle_command(oracle)
+    assert command is not None, f"the QEMU {oracle or ORACLE} oracle is not installed"
+    return run(command, scenario)
+
+
+def run_qmpnuma(scenario: Scenario, profile: str | None = None) -> Transcript:
+    """qmpnuma with the profile of ``profile`` (default: the oracle's)."""
+    return run(QMPNUMA_COMMAND, scenario, {"QMPNUMA_PROFILE": profile or ORACLE})
 
 
 def _normalise_value(value: object, key: str | None = None) -> object:
@@ -275,6 +318,9 @@ def _normalise_value(value: object, key: str | None = None) -> object:
         return [_normalise_value(v) for v in value]
     if key == "thread-id" and isinstance(value, int):
         return 0
+    if key == "package" and isinstance(value, str):
+        # query-version's distribution string (the greeting's is dropped too).
+        return ""
     if isinstance(value, str):
         # HMP ``info cpus`` prints the vCPU thread ids too.
         return _HMP_THREAD_ID.sub("thread_id=0", value)
@@ -338,8 +384,14 @@ def normalise(t: Transcript, scenario: Scenario) -> dict[str, object]:
 
 
 def _main(argv: list[str]) -> int:
-    """``harness.py qemu|qmpnuma|both ARGS... [-- JSON-OR-RAW ...]``: print transcripts."""
+    """``harness.py qemu|qmpnuma|both [--oracle V] ARGS... [-- JSON-OR-RAW ...]``.
+
+    Prints the transcripts, and whether they are the same.
+    """
     which, rest = argv[0], argv[1:]
+    oracle = ORACLE
+    if rest[:1] == ["--oracle"]:
+        oracle, rest = rest[1], rest[2:]
     args, steps = rest, []
     if "--" in rest:
         i = rest.index("--")
@@ -348,7 +400,8 @@ def _main(argv: list[str]) -> int:
     targets = ["qemu", "qmpnuma"] if which == "both" else [which]
     results = {}
     for target in targets:
-        t = run_qemu(scenario) if target == "qemu" else run_qmpnuma(scenario)
+        run_target = run_qemu if target == "qemu" else run_qmpnuma
+        t = run_target(scenario, oracle)
         results[target] = normalise(t, scenario)
         print(f"== {target}")
         print(json.dumps(results[target], indent=1))

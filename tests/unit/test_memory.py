@@ -130,6 +130,17 @@ class Recorder:
         self.calls.append(("removed", host, size, max_size))
 
 
+def test_seed_notifiers_replay_nothing() -> None:
+    # The seed's hw/core/numa.c ram_block_notifier_add/remove only link and
+    # unlink the notifier.
+    ram = RAMList(replay=False)
+    ram.add("a", MiB)
+    recorder = Recorder()
+    ram.ram_block_notifier_add(recorder)
+    ram.ram_block_notifier_remove(recorder)
+    assert recorder.calls == []
+
+
 def test_notifier_add_replays_blocks_biggest_first() -> None:
     ram = RAMList()
     small = ram.add("a", MiB)

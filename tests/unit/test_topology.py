@@ -27,7 +27,7 @@ def mc(name: str = "pc") -> MachineClass:
 
 
 def parse(config: dict[str, int], name: str = "pc") -> SmpConfig:
-    return machine_parse_smp_config(mc(name), config, CollectingReporter())
+    return machine_parse_smp_config(mc(name), config, CollectingReporter(), QEMU_7_2)
 
 
 def test_cpus_alone_means_one_socket_of_cores() -> None:
@@ -48,7 +48,7 @@ def test_threads_computed_last() -> None:
 
 def test_zero_warns_and_continues() -> None:
     reporter = CollectingReporter()
-    smp = machine_parse_smp_config(mc(), {"cpus": 0}, reporter)
+    smp = machine_parse_smp_config(mc(), {"cpus": 0}, reporter, QEMU_7_2)
     assert smp == SmpConfig()
     assert reporter.messages == [("warning", ZERO_WARNING)]
 

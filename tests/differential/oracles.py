@@ -1,0 +1,42 @@
+"""Which scenario modules run against which oracle, and the known differences.
+
+Every module runs against QEMU 7.2.  A module joins another oracle once the
+matching profile makes it hold there (measure with match_rate.py first);
+what still differs is listed by scenario, with the reason, and is expected
+to fail until fixed (strict: a fixed difference must leave the list).
+"""
+
+from __future__ import annotations
+
+__all__ = ["ONLY", "CHECKED", "KNOWN_DIFFERENCES", "holds"]
+
+#: Modules written for one oracle only.
+ONLY = {"scenarios_v10_0": "10.0"}
+
+#: Modules checked against an oracle other than 7.2.
+CHECKED: dict[str, tuple[str, ...]] = {
+    "10.0": (
+        "scenarios_backends", "scenarios_cli", "scenarios_preconfig", "scenarios_protocol",
+        "scenarios_qapi", "scenarios_queries", "scenarios_v10_0",
+    ),
+}  # fmt: skip
+
+#: Scenario -> why it still differs, per oracle.
+KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
+    "10.0": {
+        "backends-file-and-memfd": "memory-backend-file has 'offset' and 'rom' (qom-list)",
+        "queries-qom-list-backend-types": "memory-backend-file has 'offset' and 'rom' (qom-list)",
+        "cli-object-memfd-size-page": "the backing-store size text names 'offset'",
+        "cli-opts-size-negative": "-m -1 is 'out of range', not a parse error",
+        "cli-opts-bool": "-overcommit mem-lock takes on, off or on-fault",
+        "cli-mem-phys-bits-36": "pc_max_used_gpa computes the address space end differently",
+        "cli-valid-phys-bits-32": "qemu32's 32 phys-bits now limit maxmem",
+    },
+}
+
+
+def holds(module: str, oracle: str) -> bool:
+    """Whether the scenarios of ``module`` run against ``oracle``."""
+    if module in ONLY:
+        return ONLY[module] == oracle
+    return oracle == "7.2" or module in CHECKED.get(oracle, ())
