@@ -22,5 +22,13 @@ def test_every_package_is_listed() -> None:
 
 def test_the_schema_package_is_the_schema_directory() -> None:
     assert SETUPTOOLS["package-dir"] == {"qmpnuma.schema": "schema"}
-    assert SETUPTOOLS["package-data"]["qmpnuma.schema"] == ["*.json"]
     assert (ROOT / "schema" / "__init__.py").is_file()
+
+
+def test_every_schema_file_is_package_data() -> None:
+    # Profiles keep their overlays in subdirectories (schema/10.0/).
+    globs = SETUPTOOLS["package-data"]["qmpnuma.schema"]
+    schema = ROOT / "schema"
+    for path in schema.rglob("*.json"):
+        relative = path.relative_to(schema)
+        assert any(relative.match(glob) for glob in globs), relative
