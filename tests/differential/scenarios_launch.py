@@ -77,6 +77,11 @@ SCENARIOS = [
            qmp("device_add", {"driver": "pc-dimm", "node": 1, "memdev": "memdimm0",
                               "id": "dimm0", "slot": 0}),
            qmp("query-balloon")),
+    Scenario("launch-balloon-alias", ("-S",), (
+        qmp("device_add", {"driver": "virtio-balloon", "id": "b"}),
+        qmp("qom-list", {"path": "/machine/peripheral"}),
+        qmp("query-balloon"),
+        qmp("device-list-properties", {"typename": "virtio-balloon"}))),
     launch("pci-slots",
            qmp("device_add", {"driver": "virtio-balloon-pci", "id": "b1",
                               "addr": "0x1.0x2"}),
