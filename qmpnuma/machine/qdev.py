@@ -607,7 +607,8 @@ def qdev_device_add(
 
     ``opts`` is the QDict in insertion order: strings for device_add and
     -device's QemuOpts (``from_json`` false, the keyval visitor types them),
-    JSON values for -device's JSON form.
+    JSON values for -device's JSON form.  ``reporter`` hears the device's
+    warnings as QEMU prints them, also when the device then fails.
 
     Raises:
         QMPError: QEMU's generic texts, then the device type's.

@@ -585,6 +585,19 @@ def _cli_scenarios() -> list[Scenario]:
             (qmp("query-memory-devices"),),
         ),
         Scenario(
+            "device-cli-libvirt-json",
+            ("-S", "-machine", "pc-i440fx-7.2,usb=off,dump-guest-core=off",
+             "-m", "size=2097152k,slots=16,maxmem=8388608k",
+             "-object", '{"qom-type":"memory-backend-ram","id":"ram-node0","size":1073741824}',
+             "-numa", "node,nodeid=0,cpus=0,memdev=ram-node0",
+             "-object", '{"qom-type":"memory-backend-ram","id":"ram-node1","size":1073741824}',
+             "-numa", "node,nodeid=1,memdev=ram-node1",
+             "-object", '{"qom-type":"memory-backend-ram","id":"memdimm0","size":536870912}',
+             "-device", '{"driver":"pc-dimm","node":1,"memdev":"memdimm0","id":"dimm0","slot":0}'),
+            (*VIEWS, qmp("qom-list", {"path": "/machine/peripheral"}, unordered=True),
+             hmp("info numa")),
+        ),  # fmt: skip
+        Scenario(
             "device-cli-cold-unplug",
             ("-S", "-machine", "pc,nvdimm=on", "-m", "1G,slots=4,maxmem=8G",
              "-object", "memory-backend-ram,id=m0,size=1G",

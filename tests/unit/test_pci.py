@@ -46,6 +46,8 @@ def test_json_addr_is_a_devfn_in_range() -> None:
 
 
 def test_boards_built_in_functions() -> None:
+    # hw/i386/pc_piix.c pc_init1 and pc_q35.c pc_q35_init (usb=on's
+    # functions are not in a differential scenario).
     assert [devfn_str(d) for d, _ in pc()] == ["00.0", "01.0", "01.1", "01.3"]
     assert [devfn_str(d) for d, _ in pc(acpi=False, usb=True)] == ["00.0", "01.0", "01.1", "01.2"]
     q35 = board_pci_bus("q35", {}, defaults=False)
@@ -55,6 +57,8 @@ def test_boards_built_in_functions() -> None:
 
 
 def test_without_nodefaults_vga_and_nic_take_the_first_slots() -> None:
+    # softmmu/vl.c default_vga / default_net, hw/i386/pc.c pc_vga_init then
+    # pc_nic_init (the harness always passes -nodefaults).
     bus = board_pci_bus("i440fx", {}, defaults=True)
     assert bus is not None
     assert [(devfn_str(d), f.name) for d, f in bus][-2:] == [("02.0", "VGA"), ("03.0", "e1000")]
@@ -96,6 +100,7 @@ def test_hotplug_behind_an_occupied_function_0_is_refused() -> None:
 
 
 def test_multifunction_rules() -> None:
+    # hw/pci/pci.c pci_init_multifunction.
     bus = pc()
     bus.register(0x10, MEM)
     with pytest.raises(GenericError, match=r"^PCI: single function device can't be populated "
@@ -111,6 +116,7 @@ def test_multifunction_rules() -> None:
 
 
 def test_a_full_bus_says_so() -> None:
+    # hw/pci/pci.c do_pci_register_device.
     bus = pc()
     for slot in range(2, 32):
         bus.register(slot << 3, MEM)

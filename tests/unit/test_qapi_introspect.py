@@ -16,6 +16,46 @@ from qmpnuma.qapi.introspect import command_names, qmp_query_commands, schema_in
 from qmpnuma.qapi.schema import load_schema
 
 QEMU_SUBTREES: dict[str, Any] = {
+    "device_add": {
+        "meta-type": "command",
+        "arg-type": {
+            "members": [
+                {"name": "driver", "type": "str"},
+                {"name": "bus", "default": None, "type": "str"},
+                {"name": "id", "default": None, "type": "str"},
+            ],
+            "meta-type": "object",
+        },
+        "ret-type": {"members": [], "meta-type": "object"},
+        "features": ["json-cli", "json-cli-hotplug"],
+    },
+    "device_del": {
+        "meta-type": "command",
+        "arg-type": {"members": [{"name": "id", "type": "str"}], "meta-type": "object"},
+        "ret-type": {"members": [], "meta-type": "object"},
+    },
+    "qom-set": {
+        "meta-type": "command",
+        "arg-type": {
+            "members": [
+                {"name": "path", "type": "str"},
+                {"name": "property", "type": "str"},
+                {"name": "value", "type": "any"},
+            ],
+            "meta-type": "object",
+        },
+        "ret-type": {"members": [], "meta-type": "object"},
+    },
+    "DEVICE_DELETED": {
+        "meta-type": "event",
+        "arg-type": {
+            "members": [
+                {"name": "device", "default": None, "type": "str"},
+                {"name": "path", "type": "str"},
+            ],
+            "meta-type": "object",
+        },
+    },
     "SHUTDOWN": {
         "arg-type": {
             "members": [

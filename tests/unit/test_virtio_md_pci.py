@@ -148,6 +148,7 @@ def test_unplug_is_refused_and_the_device_stays() -> None:
 
 
 def test_default_devices_take_the_first_slots() -> None:
+    # softmmu/vl.c default_vga / default_net (the harness passes -nodefaults).
     m = built(defaults=True)
     ram(m, "v0", GiB)
     add(m, id="vm0", memdev="v0")

@@ -136,6 +136,7 @@ def test_the_usable_region_never_shrinks_on_request() -> None:
 
 
 def test_guest_resize_moves_one_block_per_step() -> None:
+    # hw/virtio/virtio-mem.c virtio_mem_state_change_request / virtio_mem_set_block_state.
     dev, _ = realize(VirtioMEM(memdev="m0", requested_size=6 * MiB))
     steps = guest_resize(dev)
     assert [s.size for s in steps] == [2 * MiB, 4 * MiB, 6 * MiB]
