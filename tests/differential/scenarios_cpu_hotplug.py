@@ -13,6 +13,7 @@ view, for 1 to 8 sockets with and without dies, threads and -numa cpu.
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable
 
 from tests.differential.harness import Scenario, Step, hmp, qmp
@@ -250,6 +251,26 @@ PROPERTY_ERRORS = (
 )
 
 OTHER = [
+    # Partial -numa cpus=: the unmapped slots go to node 0 (with warnings).
+    Scenario("cpu-hotplug-partial-numa",
+             ("-S", "-smp", "1,maxcpus=4,sockets=4", "-m", "512M",
+              "-object", "memory-backend-ram,id=r0,size=256M",
+              "-object", "memory-backend-ram,id=r1,size=256M",
+              "-numa", "node,nodeid=0,memdev=r0,cpus=0", "-numa", "node,nodeid=1,memdev=r1,cpus=2"),
+             (device_add(socket_id=1, core_id=0, thread_id=0, node_id=1),
+              device_add(socket_id=1, core_id=0, thread_id=0),
+              device_add(socket_id=2, core_id=0, thread_id=0, node_id=1),
+              device_add(socket_id=3, core_id=0, thread_id=0, node_id=0), *VIEWS)),
+    # The CPU mapping set over QMP before the machine exists.
+    Scenario("cpu-hotplug-preconfig",
+             ("--preconfig", "-smp", "1,maxcpus=4,sockets=2,cores=2", *numa_nodes(2)),
+             (device_add(socket_id=1, core_id=0, thread_id=0),
+              qmp("set-numa-node", {"type": "cpu", "node-id": 1, "socket-id": 0}),
+              qmp("set-numa-node", {"type": "cpu", "node-id": 0, "socket-id": 1}),
+              qmp("x-exit-preconfig"),
+              device_add(socket_id=1, core_id=1, thread_id=0, node_id=1),
+              device_add(socket_id=1, core_id=1, thread_id=0, node_id=0),
+              device_add(id="c", socket_id=0, core_id=1, thread_id=0), *VIEWS)),
     Scenario("cpu-hotplug-driver-names", ("-S", "-smp", "1,maxcpus=2,sockets=2"),
              (device_add("x86_64-cpu"), device_add("cpu"), device_add("qemu64"),
               device_add("host-x86_64-cpu", socket_id=1, core_id=0, thread_id=0),
@@ -352,6 +373,55 @@ PLUG_ALL = [
     plug_all("8s-dies-threads", "pc", 8, 2, 1, 2),
 ]
 
+# -- seeded random plugs ------------------------------------------------------
+
+#: What a random device_add may spoil, and the values it draws from.
+_RANDOM_KEYS = ("socket-id", "die-id", "core-id", "thread-id", "node-id", "apic-id")
+_RANDOM_VALUES = (-1, 0, 1, 2, 3, 9)
+#: (arguments, sockets, dies, cores, threads, nodes): nodes get sockets round-robin.
+_RANDOM_TOPOLOGIES = (
+    (("-machine", "pc", *SMT_TOPOLOGY), 2, 1, 2, 2, 0),
+    (("-machine", "q35", *DIES_TOPOLOGY, *numa_nodes(2)), 2, 2, 2, 2, 2),
+)
+
+
+def _random_props(
+    rng: random.Random, sockets: int, dies: int, cores: int, threads: int, nodes: int
+) -> dict[str, object]:
+    """A slot's props, as libvirt copies them, or a spoiled copy."""
+    socket, die = rng.randrange(sockets), rng.randrange(dies)
+    props: dict[str, object] = {"socket-id": socket}
+    if dies > 1:
+        props["die-id"] = die
+    props.update({"core-id": rng.randrange(cores), "thread-id": rng.randrange(threads)})
+    if nodes and rng.random() < 0.7:
+        props["node-id"] = socket % nodes
+    if rng.random() < 0.35:
+        key = rng.choice(_RANDOM_KEYS)
+        if rng.random() < 0.5:
+            props[key] = rng.choice(_RANDOM_VALUES)
+        else:
+            props.pop(key, None)
+    return props
+
+
+def random_plugs(seed: int) -> Scenario:
+    """Fourteen device_adds, mostly a slot's own props, often spoiled; then the views.
+
+    Seeded, so the scenario is the same on every run.
+    """
+    rng = random.Random(seed)
+    args, *shape = _RANDOM_TOPOLOGIES[seed % len(_RANDOM_TOPOLOGIES)]
+    steps = []
+    for _ in range(14):
+        add: dict[str, object] = {"driver": rng.choice([CPU] * 6 + ["max-x86_64-cpu"])}
+        if rng.random() < 0.4:
+            add["id"] = rng.choice(["a", "b", "vcpu3"])
+        steps.append(qmp("device_add", {**add, **_random_props(rng, *shape)}))
+    anon = qmp("qom-list", {"path": "/machine/peripheral-anon"})
+    return Scenario(f"cpu-hotplug-random-{seed}", ("-S", *args), (*steps, *VIEWS, anon))
+
+
 SCENARIOS = [
     libvirt_setvcpus("pc"),
     libvirt_setvcpus("q35"),
@@ -366,4 +436,5 @@ SCENARIOS = [
     unplug("q35"),
     *OTHER,
     *PLUG_ALL,
+    *(random_plugs(seed) for seed in range(8)),
 ]
