@@ -86,6 +86,7 @@ def _new_vm(config: LaunchConfig, sockets: ChardevSockets, threads: VcpuThreads)
     ]
     vm.chardevs += [Chardev(label, name, socket=False) for label, name in config.char_backends]
     vm.vcpu_threads = threads
+    vm.no_shutdown = config.no_shutdown
     if config.guest is GuestMode.SCRIPTED:
         vm.guest = ScriptedGuest()
     # QEMU's vCPU threads exist from board init on.
