@@ -50,6 +50,7 @@ def new_vm(
         for m in config.monitors
     ]
     vm.chardevs += [Chardev(label, name, socket=False) for label, name in config.char_backends]
+    vm.no_shutdown = config.no_shutdown
     if config.guest is GuestMode.SCRIPTED:
         vm.guest = ScriptedGuest()
     if vcpu_threads is not None:

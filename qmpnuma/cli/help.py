@@ -77,7 +77,8 @@ _OWN_OPTIONS = (
     "-qmpnuma-guest silent|scripted\n"
     "                how the emulated guest behaves (default: silent, a guest\n"
     "                without drivers); 'scripted' grants unplug requests of DIMMs\n"
-    "                and CPUs and resizes virtio-mem devices, deterministically\n"
+    "                and CPUs, resizes virtio-mem devices and answers the power\n"
+    "                button, deterministically\n"
     "\n"
 )
 

@@ -17,6 +17,7 @@ __all__ = [
     "qmp_stop",
     "qmp_cont",
     "qmp_quit",
+    "qmp_system_powerdown",
     "qmp_x_exit_preconfig",
     "qmp_set_numa_node",
     "version_info",
@@ -59,6 +60,12 @@ def qmp_stop(ctx: CommandContext, args: Args) -> None:
 
 def qmp_cont(ctx: CommandContext, args: Args) -> None:
     ctx.vm.vm_start()
+
+
+def qmp_system_powerdown(ctx: CommandContext, args: Args) -> None:
+    # softmmu/runstate.c qemu_system_powerdown_request: POWERDOWN, then the
+    # ACPI power button, which only a guest answers.
+    ctx.vm.system_powerdown()
 
 
 def qmp_quit(ctx: CommandContext, args: Args) -> None:

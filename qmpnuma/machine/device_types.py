@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from qmpnuma.machine.nvdimm import NVDIMM
 from qmpnuma.machine.pc_dimm import PC_DIMM
-from qmpnuma.machine.pci_devices import PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI
+from qmpnuma.machine.pci_devices import PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI, device_alias
 from qmpnuma.machine.qdev import DeviceClass, DeviceRegistry
 from qmpnuma.machine.virtio_mem import VIRTIO_MEM_PCI
 from qmpnuma.machine.virtio_pmem import VIRTIO_PMEM_PCI
@@ -21,5 +21,6 @@ _DEVICE = DeviceClass("device", abstract=True)
 
 DEVICE_TYPES = DeviceRegistry.of(
     [_DEVICE, *X86_CPU_TYPES, PC_DIMM, NVDIMM, VIRTIO_MEM_PCI, VIRTIO_PMEM_PCI,
-     PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI]
+     PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI],
+    [device_alias],
 )  # fmt: skip

@@ -19,6 +19,9 @@ guest with ACPI hotplug and virtio-mem drivers does:
    unplug requests), within its usable region.  QEMU's monitor throttles
    MEMORY_DEVICE_SIZE_CHANGE to one per second and QOM path, keeping the
    last size: a burst is delivered as its first and last event.
+4. The ACPI power button (system_powerdown) shuts the guest down:
+   SHUTDOWN (guest, guest-shutdown), then as -no-shutdown says, STOP and
+   the shutdown state, or the end of the process.
 
 Everything happens in the model, in a fixed order (devices in creation
 order), so a scenario replays identically; events come before the reply
@@ -36,6 +39,7 @@ from qmpnuma.machine.x86_cpu import X86CPU, X86CPUKind
 
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
+    from qmpnuma.machine.runstate import VM
 
 __all__ = ["GuestMode", "ScriptedGuest"]
 
@@ -61,10 +65,11 @@ class ScriptedGuest:
     def __init__(self) -> None:
         self.booted = False
 
-    def react(self, machine: Machine, running: bool) -> None:
+    def react(self, vm: VM) -> None:
         """Do what the guest does now; only a running guest does anything."""
-        if not running:
+        if not vm.running:
             return
+        machine = vm.machine
         if not self.booted:
             self._boot(machine)
         for dev in list(machine.qdev.devices):
@@ -72,6 +77,10 @@ class ScriptedGuest:
                 self._eject(machine, dev)
             elif isinstance(dev.dc.kind, VirtioMEMPCIKind):
                 self._resize(machine, dev, dev.dc.kind)
+        if vm.powerdown_pending:
+            # ACPI's power button: the guest shuts itself down.
+            vm.powerdown_pending = False
+            vm.guest_shutdown()
 
     def _boot(self, machine: Machine) -> None:
         self.booted = True

@@ -32,6 +32,7 @@ __all__ = [
     "PIIX3_USB_UHCI",
     "VIRTIO_BALLOON_PCI",
     "find_balloon",
+    "device_alias",
     "get_current_ram_size",
     "GUEST_STATS_UNSET",
 ]
@@ -132,6 +133,15 @@ VIRTIO_BALLOON_PCI = DeviceClass(
     ),
     bus_type="PCI",
 )  # fmt: skip
+
+
+#: softmmu/qdev-monitor.c qdev_alias_table, for the PCI boards' devices.
+_ALIASES = {"virtio-balloon": VIRTIO_BALLOON_PCI}
+
+
+def device_alias(name: str) -> DeviceClass | None:
+    """find_typename_by_alias: ``-device virtio-balloon`` is virtio-balloon-pci."""
+    return _ALIASES.get(name)
 
 
 def find_balloon(machine: Machine) -> DeviceState | None:

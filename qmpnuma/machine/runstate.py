@@ -85,6 +85,10 @@ class VM:
     yanked: list[str] = field(default_factory=list)
     #: The vCPU threads; None in-process, where the caller's thread stands in.
     vcpu_threads: VcpuThreadIds | None = None
+    #: -no-shutdown: a guest power-off stops the VM instead of exiting.
+    no_shutdown: bool = False
+    #: system_powerdown pressed the power button; the guest has not answered.
+    powerdown_pending: bool = False
     #: -qmpnuma-guest scripted: the guest that answers hotplug requests.
     guest: ScriptedGuest | None = None
 
@@ -99,7 +103,7 @@ class VM:
     def run_guest(self) -> None:
         """Let the scripted guest act (after each command); a silent one never does."""
         if self.guest is not None:
-            self.guest.react(self.machine, self.running)
+            self.guest.react(self)
 
     def drain_yanked(self) -> list[str]:
         yanked, self.yanked = self.yanked, []
@@ -129,3 +133,24 @@ class VM:
         self.runstate = RunState.SHUTDOWN
         self.shutdown_requested = True
         self.emit("SHUTDOWN", {"guest": False, "reason": reason})
+
+    def system_powerdown(self) -> None:
+        """The ACPI power button: POWERDOWN; the guest, if any, hears it."""
+        self.emit("POWERDOWN")
+        self.powerdown_pending = True
+
+    def guest_shutdown(self) -> None:
+        """The guest powered off (softmmu/runstate.c main_loop_should_exit).
+
+        With -no-shutdown the VM stops in the shutdown state and the
+        process stays; otherwise it exits.
+        """
+        self.emit("SHUTDOWN", {"guest": True, "reason": "guest-shutdown"})
+        if self.no_shutdown:
+            was_running = self.running
+            self.runstate = RunState.SHUTDOWN
+            if was_running:
+                self.emit("STOP")
+        else:
+            self.runstate = RunState.SHUTDOWN
+            self.shutdown_requested = True

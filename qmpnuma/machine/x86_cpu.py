@@ -333,13 +333,15 @@ class X86CPUKind(DeviceKind):
     def qom_list(self, machine: Machine, dev: DeviceState) -> tuple[tuple[str, str], ...]:
         recorded = _recorded_properties(dev)
         if recorded is None:
-            return super().qom_list(machine, dev)
+            return (*super().qom_list(machine, dev), UNAVAILABLE_FEATURES)
         return tuple((p.name, p.qom_type) for p in recorded if p.name != "type")
 
     def get_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
         """The modelled topology properties, else the recorded CPUID and tunables."""
         if name in dev.props:
             return dev.props[name]
+        if name == UNAVAILABLE_FEATURES[0] and _recorded_properties(dev) is None:
+            return _unavailable_features(dev)
         recorded = _recorded_properties(dev) or ()
         prop = next((p for p in recorded if p.name == name), None)
         if prop is None or not prop.read:
@@ -358,6 +360,22 @@ def _recorded_properties(dev: DeviceState) -> tuple[CpuProperty, ...] | None:
     """
     model = dev.dc.name.removesuffix(X86_CPU_TYPE_SUFFIX)
     return qemu_facts().cpu_properties.get(model)
+
+
+#: target/i386/cpu.c x86_cpu_get_unavailable_features: libvirt reads it at
+#: every domain start, whatever qom-list said.
+UNAVAILABLE_FEATURES = ("unavailable-features", "strList")
+
+
+def _unavailable_features(dev: DeviceState) -> list[str]:
+    """What TCG lacks of the model: QEMU 7.2 gives the realized CPU the list
+    that query-cpu-definitions reports for its model (both come from
+    x86_cpu_filter_features against the accelerator)."""
+    typename = dev.dc.name
+    for info in qemu_facts().cpu_definitions:
+        if info["typename"] == typename:
+            return list(info.get("unavailable-features", []))
+    return []
 
 
 _KIND = X86CPUKind()

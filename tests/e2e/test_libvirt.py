@@ -6,7 +6,7 @@ vCPUs, ``maxMemory slots=4``) started with the scripted guest, then
 libvirt's operations: vcpuinfo / vcpupin on the vCPU threads, dommemstat,
 qemu-monitor-command (QMP and HMP), setvcpus up and down, attach and
 detach of a DIMM, attach and resize of a virtio-mem device, destroy,
-undefine.  After each step libvirt's live XML is compared with what the
+start again and shutdown, undefine.  After each step libvirt's live XML is compared with what the
 model says over QMP.
 
 CI (.ci/run) installs libvirt and starts a private libvirtd with
@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,8 @@ URI = "qemu:///system"
 MiB = 1 << 20
 #: Seconds a virsh command may take (a probe of the emulator included).
 VIRSH_TIMEOUT = 120
+#: Seconds for libvirt to see the scripted guest power off.
+SHUTDOWN_TIMEOUT = 30
 
 pytestmark = pytest.mark.skipif(
     shutil.which("virsh") is None or not Path("/usr/sbin/libvirtd").exists(),
@@ -213,3 +216,11 @@ def test_numa_domain_lifecycle(domain: str, tmp_path: Path) -> None:
     assert "shut off" in virsh("domstate", domain)
     log = Path(f"/var/log/libvirt/qemu/{domain}.log").read_text()
     assert "terminating on signal 15 from pid" in log
+
+    # virsh shutdown: the power button, which the scripted guest answers.
+    virsh("start", domain)
+    virsh("shutdown", domain)
+    deadline = time.monotonic() + SHUTDOWN_TIMEOUT
+    while "shut off" not in virsh("domstate", domain):
+        assert time.monotonic() < deadline, "the guest did not power off"
+        time.sleep(0.1)

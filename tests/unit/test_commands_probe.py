@@ -161,3 +161,25 @@ def test_pci_devices_take_their_slots() -> None:
     with pytest.raises(GenericError, match="^PCI: slot 1 function 2 not available for "
                        "virtio-balloon-pci, in use by piix3-usb-uhci,id=usb$"):
         qmp_device_add(ctx, {"driver": "virtio-balloon-pci", "id": "b", "addr": "0x1.0x2"})
+
+
+def test_boot_cpu_properties() -> None:
+    from qmpnuma.commands.qom import qmp_qom_get, qmp_qom_list
+
+    path = "/machine/unattached/device[0]"
+    recorded = context("-cpu", "qemu64")
+    listed = qmp_qom_list(recorded, {"path": path})
+    assert isinstance(listed, list) and len(listed) > 400
+    assert qmp_qom_get(recorded, {"path": path, "property": "sse2"}) is True
+    assert qmp_qom_get(recorded, {"path": path, "property": "model-id"}) == (
+        "QEMU Virtual CPU version 2.5+"
+    )
+    # A model whose properties are not recorded still says what TCG lacks,
+    # as QEMU 7.2 does for -cpu Skylake-Client (libvirt always asks).
+    other = context("-cpu", "Skylake-Client")
+    names = [p["name"] for p in qmp_qom_list(other, {"path": path})]  # type: ignore[union-attr]
+    assert "unavailable-features" in names and "sse2" not in names
+    assert qmp_qom_get(other, {"path": path, "property": "unavailable-features"}) == [
+        "pcid", "x2apic", "tsc-deadline", "hle", "invpcid", "rtm", "rdseed",
+        "3dnowprefetch", "xsavec",
+    ]  # fmt: skip

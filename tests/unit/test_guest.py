@@ -8,7 +8,7 @@ import pytest
 
 from qmpnuma.cli.driver import CliReporter, configure
 from qmpnuma.commands.context import CommandContext
-from qmpnuma.commands.control import qmp_cont
+from qmpnuma.commands.control import qmp_cont, qmp_system_powerdown
 from qmpnuma.commands.machine import qmp_query_cpus_fast
 from qmpnuma.commands.memory import qmp_query_memory_devices
 from qmpnuma.commands.qdev import qmp_device_add, qmp_device_del
@@ -136,3 +136,24 @@ def test_virtio_mem_moves_to_the_request_in_blocks() -> None:
     ]
     (info,) = qmp_query_memory_devices(ctx, {})  # type: ignore[misc]
     assert info["data"]["size"] == info["data"]["requested-size"] == 6 * MiB
+
+
+def test_power_button() -> None:
+    silent = started(guest=False)
+    command(silent, qmp_cont, {})
+    assert command(silent, qmp_system_powerdown, {}) == [("POWERDOWN", None)]
+    assert silent.vm.running
+    ctx = started()
+    ctx.vm.no_shutdown = True
+    # Pressed while paused: the guest answers once it runs.
+    assert command(ctx, qmp_system_powerdown, {}) == [("POWERDOWN", None)]
+    assert command(ctx, qmp_cont, {}) == [
+        ("RESUME", None),
+        ("SHUTDOWN", {"guest": True, "reason": "guest-shutdown"}),
+        ("STOP", None),
+    ]
+    assert ctx.vm.runstate.value == "shutdown" and not ctx.vm.shutdown_requested
+    exiting = started()
+    command(exiting, qmp_cont, {})
+    command(exiting, qmp_system_powerdown, {})
+    assert exiting.vm.shutdown_requested

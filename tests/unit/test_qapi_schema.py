@@ -73,7 +73,7 @@ def test_schema_loads_once() -> None:
 def test_command_and_event_order_follows_qemu_modules() -> None:
     schema = load_schema()
     names = [e.name for e in schema.entities]
-    assert names[:4] == ["query-status", "SHUTDOWN", "STOP", "RESUME"]
+    assert names[:5] == ["query-status", "SHUTDOWN", "POWERDOWN", "STOP", "RESUME"]
     assert (
         names.index("qmp_capabilities")
         < names.index("query-qmp-schema")
