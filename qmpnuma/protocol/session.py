@@ -22,7 +22,7 @@ from qmpnuma.errors import CommandNotFound, GenericError, QMPError
 from qmpnuma.frozen import FrozenResult
 from qmpnuma.hashorder import qdict_order
 from qmpnuma.profile import Profile
-from qmpnuma.protocol.json import JSONParseError, JSONStreamer, encode_line
+from qmpnuma.protocol.json import JSONParseError, JSONStreamer, encode, encode_line
 
 __all__ = ["NO_ID", "Request", "MonitorSession"]
 
