@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,13 +29,19 @@ _PR_SET_NAME = 15
 _TASK_COMM_LEN = 15
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    # find_library runs ldconfig in a subprocess (~5 ms): once per process,
+    # not once per vCPU thread.
+    libc_name = ctypes.util.find_library("c")
+    return None if libc_name is None else ctypes.CDLL(libc_name, use_errno=True)
+
+
 def _set_thread_name(name: str) -> None:
     """Name the calling thread in /proc (Python's thread names stay in Python)."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    libc.prctl(_PR_SET_NAME, name.encode()[:_TASK_COMM_LEN], 0, 0, 0)
+    libc = _libc()
+    if libc is not None:
+        libc.prctl(_PR_SET_NAME, name.encode()[:_TASK_COMM_LEN], 0, 0, 0)
 
 
 @dataclass
