@@ -24,22 +24,15 @@ from qmpnuma.commands.qom import qmp_qom_get, qmp_qom_list
 from qmpnuma.errors import CollectingReporter, DeviceNotFound, GenericError
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class
-from qmpnuma.machine.runstate import VM
 from qmpnuma.profile import QEMU_7_2
+from tests.unit.contexts import command_context
 
 MiB = 1 << 20
 GiB = 1 << 30
 
 
-class Negotiated:
-    negotiating = False
-
-    def enable_capabilities(self, enable: list[str]) -> None:
-        raise AssertionError("not used")
-
-
 def context(m: Machine) -> CommandContext:
-    return CommandContext(vm=VM(m), monitor=Negotiated(), reporter=CollectingReporter())
+    return command_context(m)
 
 
 def two_node_machine(create: bool = True) -> CommandContext:

@@ -28,26 +28,20 @@ from qmpnuma.commands.qom_types import (
     qmp_qom_list_properties,
     qmp_qom_list_types,
 )
-from qmpnuma.errors import CollectingReporter, DeviceNotActive, DeviceNotFound, GenericError
+from qmpnuma.errors import DeviceNotActive, DeviceNotFound, GenericError
 from qmpnuma.facts import qemu_facts
 from qmpnuma.machine.device_types import DEVICE_TYPES
-from qmpnuma.machine.runstate import VM, Chardev
+from qmpnuma.machine.runstate import Chardev
 from qmpnuma.profile import QEMU_7_2
+from tests.unit.contexts import command_context
 
 MiB = 1 << 20
-
-
-class Negotiated:
-    negotiating = False
-
-    def enable_capabilities(self, enable: list[str]) -> None:
-        raise AssertionError("not used")
 
 
 def context(*argv: str) -> CommandContext:
     reporter = CliReporter("qmpnuma", io.StringIO())
     config = configure(["-nodefaults", *argv], QEMU_7_2, reporter)
-    return CommandContext(VM(config.machine), Negotiated(), CollectingReporter())
+    return command_context(config.machine)
 
 
 def names(types: object) -> list[str]:

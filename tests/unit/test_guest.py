@@ -13,19 +13,12 @@ from qmpnuma.commands.machine import qmp_query_cpus_fast
 from qmpnuma.commands.memory import qmp_query_memory_devices
 from qmpnuma.commands.qdev import qmp_device_add, qmp_device_del
 from qmpnuma.commands.qom import qmp_qom_set
-from qmpnuma.errors import CollectingReporter, GenericError
+from qmpnuma.errors import GenericError
 from qmpnuma.machine.guest import GuestMode, ScriptedGuest
-from qmpnuma.machine.runstate import VM
 from qmpnuma.profile import QEMU_7_2
+from tests.unit.contexts import command_context
 
 MiB = 1 << 20
-
-
-class Negotiated:
-    negotiating = False
-
-    def enable_capabilities(self, enable: list[str]) -> None:
-        raise AssertionError("not used")
 
 
 def started(guest: bool = True) -> CommandContext:
@@ -37,7 +30,7 @@ def started(guest: bool = True) -> CommandContext:
         "-numa", "node,nodeid=0,cpus=0-1,memdev=m0", "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
     ]  # fmt: skip
     config = configure(argv, QEMU_7_2, CliReporter("qmpnuma", io.StringIO()))
-    ctx = CommandContext(VM(config.machine), Negotiated(), CollectingReporter())
+    ctx = command_context(config.machine)
     if guest:
         ctx.vm.guest = ScriptedGuest()
     return ctx

@@ -25,10 +25,10 @@ from qmpnuma.machine.memory_device import (
     query_numa_node_mem,
 )
 from qmpnuma.machine.qdev import qdev_unplug_complete
-from qmpnuma.machine.runstate import VM
 from qmpnuma.profile import QEMU_7_2
 from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_schema
+from tests.unit.contexts import command_context
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -37,13 +37,6 @@ BACKENDS = ("b0", "b1", "b2", "b3", "b4")
 IDS = ("d0", "d1", "d2", None)
 SIZES = (MiB, 128 * MiB, 512 * MiB, GiB, 3 * GiB)
 NODE_MEM = 512 * MiB
-
-
-class Negotiated:
-    negotiating = False
-
-    def enable_capabilities(self, enable: list[str]) -> None:
-        raise AssertionError("not used")
 
 
 def two_nodes() -> CommandContext:
@@ -59,7 +52,7 @@ def two_nodes() -> CommandContext:
     m.create(CollectingReporter())
     for ident, size in zip(BACKENDS, (128 * MiB, 512 * MiB, GiB, 2 * GiB, MiB), strict=True):
         m.object_add("memory-backend-ram", {"id": ident, "size": size})
-    return CommandContext(vm=VM(m), monitor=Negotiated(), reporter=CollectingReporter())
+    return command_context(m)
 
 
 def snapshot(m: Machine) -> object:

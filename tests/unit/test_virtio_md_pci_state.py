@@ -24,12 +24,12 @@ from qmpnuma.machine.memory_device import (
     qmp_memory_device_list,
     query_numa_node_mem,
 )
-from qmpnuma.machine.runstate import VM
 from qmpnuma.machine.virtio_mem import VirtioMEMPCIKind
 from qmpnuma.machine.virtio_pci import pci_bus
 from qmpnuma.profile import QEMU_7_2
 from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_schema
+from tests.unit.contexts import command_context
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -37,13 +37,6 @@ DISPATCHER = Dispatcher(load_schema())
 BACKENDS = ("b0", "b1", "b2", "b3")
 IDS = ("v0", "v1", "v2", None)
 NODE_MEM = 512 * MiB
-
-
-class Negotiated:
-    negotiating = False
-
-    def enable_capabilities(self, enable: list[str]) -> None:
-        raise AssertionError("not used")
 
 
 def machine() -> CommandContext:
@@ -59,7 +52,7 @@ def machine() -> CommandContext:
     m.create(CollectingReporter())
     for ident, size in zip(BACKENDS, (64 * MiB, 512 * MiB, GiB, 3 * MiB), strict=True):
         m.object_add("memory-backend-ram", {"id": ident, "size": size})
-    return CommandContext(vm=VM(m), monitor=Negotiated(), reporter=CollectingReporter())
+    return command_context(m)
 
 
 def snapshot(m: Machine) -> object:
