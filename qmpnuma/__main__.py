@@ -32,9 +32,9 @@ from qmpnuma.profile import (
     DEFAULT_PROFILE,
     PROFILE_ENV,
     PROFILE_OPTION,
-    PROFILES,
     Profile,
     find_profile,
+    unknown_profile,
 )
 from qmpnuma.qapi.dispatch import Dispatcher
 from qmpnuma.qapi.schema import load_profile_schema
@@ -95,8 +95,7 @@ def _choose_profile(args: list[str], script_choice: str | None) -> tuple[Profile
         return DEFAULT_PROFILE, rest
     profile = find_profile(name)
     if profile is None:
-        known = ", ".join(PROFILES)
-        raise CliError([f"{_program_name()}: unknown profile '{name}' (known: {known})"])
+        raise CliError([f"{_program_name()}: {unknown_profile(name)}"])
     return profile, rest
 
 
@@ -170,7 +169,7 @@ async def _run(
     profile = config.machine.profile
     threads = VcpuThreads()
     vm = new_vm(config, sockets.connected_address, threads)
-    server = MachineServer(vm, Dispatcher(load_profile_schema(profile.schema_dir)), profile)
+    server = MachineServer(vm, Dispatcher(load_profile_schema(profile.schema_dir)))
     endpoints = [sockets.endpoint(monitor) for monitor in config.monitors]
     if record is not None:
         recorder = TrafficRecorder(record)

@@ -119,6 +119,7 @@ class FleetMachine:
             "name": self.name,
             "state": self.state.value,
             "sockets": self.addresses,
+            "profile": self.config.machine.profile.name,
         }
         if self.exit_status is not None:
             info["exit-status"] = self.exit_status
@@ -184,9 +185,12 @@ class Fleet:
 
     def __init__(self, nursery: trio.Nursery, *, profile: Profile = DEFAULT_PROFILE) -> None:
         self.nursery = nursery
+        #: The release of machines added without one.
         self.profile = profile
-        # Stateless and the costliest part of a server: one for all machines.
-        self.dispatcher = Dispatcher(load_profile_schema(profile.schema_dir))
+        # Stateless and the costliest part of a server: one per schema for
+        # all machines, the default one loaded before the first machine-add.
+        self._dispatchers: dict[str, Dispatcher] = {}
+        self._dispatcher(profile)
         self._machines: dict[str, FleetMachine] = {}
 
     @property
@@ -205,13 +209,15 @@ class Fleet:
         name: str,
         argv: Sequence[str],
         *,
+        profile: Profile | None = None,
         record: str | None = None,
         log: str | None = None,
     ) -> FleetMachine:
         """Build a machine from QEMU options and start serving it.
 
         When this returns, the machine's listening sockets exist and accept
-        connections.  ``record`` and ``log`` are files for the QMP traffic
+        connections.  The machine emulates ``profile``'s release (by default
+        the fleet's).  ``record`` and ``log`` are files for the QMP traffic
         (qmpnuma.record; by default the -qmpnuma-record option's) and for
         what QEMU would print on stderr (by default kept in memory).
 
@@ -221,7 +227,7 @@ class Fleet:
         """
         if name in self._machines:
             raise GenericError(f"Machine '{name}' already exists")
-        machine = self._build(name, argv, record, log)
+        machine = self._build(name, argv, profile or self.profile, record, log)
         self._machines[name] = machine
         await self.nursery.start(machine.run)
         return machine
@@ -243,14 +249,26 @@ class Fleet:
             for machine in self.machines:
                 nursery.start_soon(machine.shutdown)
 
+    def _dispatcher(self, profile: Profile) -> Dispatcher:
+        dispatcher = self._dispatchers.get(profile.schema_dir)
+        if dispatcher is None:
+            dispatcher = Dispatcher(load_profile_schema(profile.schema_dir))
+            self._dispatchers[profile.schema_dir] = dispatcher
+        return dispatcher
+
     def _build(
-        self, name: str, argv: Sequence[str], record: str | None, log: str | None
+        self,
+        name: str,
+        argv: Sequence[str],
+        profile: Profile,
+        record: str | None,
+        log: str | None,
     ) -> FleetMachine:
         log_stream = _open(log, "log") if log is not None else io.StringIO()
         reporter = CliReporter(PROGRAM, log_stream)
         chardevs = ChardevSockets(info=reporter.info, defer_wait=True)
         try:
-            config = _configure(argv, self.profile, reporter, chardevs)
+            config = _configure(argv, profile, reporter, chardevs)
             record = record if record is not None else config.record
             recorder = TrafficRecorder(_open(record, "record")) if record is not None else None
         except BaseException:
@@ -259,8 +277,7 @@ class Fleet:
             log_stream.close()
             raise
         vm = new_vm(config, chardevs.connected_address)
-        server = MachineServer(vm, self.dispatcher, self.profile,
-                               reporter=StreamReporter(log_stream))
+        server = MachineServer(vm, self._dispatcher(profile), reporter=StreamReporter(log_stream))
         return FleetMachine(name, config, server, chardevs, log_stream, recorder)
 
 

@@ -1,6 +1,6 @@
 """``qmpnuma-fleet``: a fleet behind a control socket that speaks QMP.
 
-    qmpnuma-fleet --control PATH [--spec FILE]
+    qmpnuma-fleet --control PATH [--spec FILE] [--profile NAME]
 
 The control socket greets like QEMU and serves the commands of
 schema/fleet-schema.json: the monitor-control commands (qmp_capabilities,
@@ -11,6 +11,8 @@ texts, so a qemu.qmp client or qmp-shell works on it unchanged.
 
 The spec file starts machines before the control socket opens: a JSON
 object ``{"machines": [...]}`` whose entries are machine-add arguments.
+Each machine emulates the release its ``profile`` names, by default the
+fleet's (``--profile``, else ``QMPNUMA_PROFILE``, else 7.2).
 """
 
 from __future__ import annotations
@@ -31,15 +33,22 @@ from typing import Any
 import trio
 
 from qmpnuma.errors import CommandNotFound, GenericError, QMPError
-from qmpnuma.fleet import Fleet, open_fleet
-from qmpnuma.profile import DEFAULT_PROFILE, Profile
+from qmpnuma.fleet import Fleet, FleetMachine, open_fleet
+from qmpnuma.profile import (
+    DEFAULT_PROFILE,
+    PROFILE_ENV,
+    PROFILES,
+    Profile,
+    find_profile,
+    unknown_profile,
+)
 from qmpnuma.protocol.session import MonitorSession, Request
 from qmpnuma.qapi.dispatch import COMMAND_NOT_FOUND, NEGOTIATION_COMMAND, NO_OOB
 from qmpnuma.qapi.introspect import command_names, schema_info
 from qmpnuma.qapi.schema import SCHEMA_DIR, Schema, load_schema
 from qmpnuma.qapi.validate import validate_arguments
 
-__all__ = ["ControlServer", "FLEET_SCHEMA_PATH", "load_spec", "main"]
+__all__ = ["ControlServer", "FLEET_SCHEMA_PATH", "add_machine", "load_spec", "main"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -59,9 +68,8 @@ Handler = Callable[[MonitorSession, Args], Awaitable[object]]
 class ControlServer:
     """Serves a fleet's control commands on any number of connections."""
 
-    def __init__(self, fleet: Fleet, *, profile: Profile = DEFAULT_PROFILE) -> None:
+    def __init__(self, fleet: Fleet) -> None:
         self.fleet = fleet
-        self.profile = profile
         self.schema: Schema = load_schema(FLEET_SCHEMA_PATH)
         #: Set by ``quit``: whoever runs the fleet ends it.
         self.quit = trio.Event()
@@ -91,7 +99,7 @@ class ControlServer:
 
     async def handle_stream(self, stream: trio.abc.Stream) -> None:
         """One control connection, until the client leaves."""
-        session = MonitorSession(self.profile)
+        session = MonitorSession(self.fleet.profile)
         try:
             async with stream:
                 await stream.send_all(session.greeting())
@@ -130,9 +138,10 @@ class ControlServer:
         return {}
 
     async def _query_version(self, session: MonitorSession, args: Args) -> object:
-        major, minor, micro = self.profile.version
+        profile = self.fleet.profile
+        major, minor, micro = profile.version
         return {"qemu": {"major": major, "minor": minor, "micro": micro},
-                "package": self.profile.package}
+                "package": profile.package}
 
     async def _query_commands(self, session: MonitorSession, args: Args) -> object:
         return [{"name": name} for name in command_names(self.schema)]
@@ -145,8 +154,7 @@ class ControlServer:
         return {}
 
     async def _machine_add(self, session: MonitorSession, args: Args) -> object:
-        machine = await self.fleet.add(
-            args["name"], args["argv"], record=args.get("record"), log=args.get("log"))
+        machine = await add_machine(self.fleet, args)
         return machine.info()
 
     async def _machine_del(self, session: MonitorSession, args: Args) -> object:
@@ -173,18 +181,33 @@ def load_spec(path: Path, schema: Schema) -> list[Args]:
     return [validate_arguments(schema, "machine-add", entry) for entry in machines]
 
 
-async def run_fleet(control: Path, machines: list[Args]) -> None:
+async def add_machine(fleet: Fleet, args: Args) -> FleetMachine:
+    """machine-add: start the machine that ``args`` describes.
+
+    Raises:
+        GenericError: an unknown profile, or what Fleet.add() refuses.
+    """
+    profile = None
+    if "profile" in args:
+        profile = find_profile(args["profile"])
+        if profile is None:
+            raise GenericError(unknown_profile(args["profile"]))
+    return await fleet.add(args["name"], args["argv"], profile=profile,
+                           record=args.get("record"), log=args.get("log"))
+
+
+async def run_fleet(control: Path, machines: list[Args], profile: Profile) -> None:
     """Start ``machines`` (machine-add arguments), then serve the control
-    socket until ``quit`` or a terminating signal."""
-    async with open_fleet() as fleet:
+    socket until ``quit`` or a terminating signal; ``profile`` is the
+    release of machines that name none."""
+    async with open_fleet(profile=profile) as fleet:
         server = ControlServer(fleet)
         # Modules and schemas live as long as the process: keep the cyclic
         # garbage collector from walking them again at every collection,
         # which grows with the fleet and delays machine-add.
         gc.freeze()
         for args in machines:
-            await fleet.add(args["name"], args["argv"], record=args.get("record"),
-                            log=args.get("log"))
+            await add_machine(fleet, args)
         listener = _listen(control)
         async with trio.open_nursery() as nursery:
             await nursery.start(server.serve, listener)
@@ -217,13 +240,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--control", type=Path, required=True,
                         help="unix socket path of the control monitor")
     parser.add_argument("--spec", type=Path, help="JSON file of machines to start")
+    parser.add_argument("--profile", choices=PROFILES, default=os.environ.get(PROFILE_ENV),
+                        help="the release of machines that name none "
+                             f"(default: ${PROFILE_ENV}, else {DEFAULT_PROFILE.name})")
     options = parser.parse_args(argv)
+    profile = find_profile(options.profile or DEFAULT_PROFILE.name)
+    if profile is None:  # $QMPNUMA_PROFILE is not checked by choices
+        parser.error(unknown_profile(options.profile))
     _raise_fd_limit()
     failures: list[QMPError] = []
     try:
         spec = [] if options.spec is None else load_spec(options.spec,
                                                          load_schema(FLEET_SCHEMA_PATH))
-        trio.run(run_fleet, options.control, spec)
+        trio.run(run_fleet, options.control, spec, profile)
     except* QMPError as group:
         failures = _leaves(group)
     for err in failures:

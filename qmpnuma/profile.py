@@ -26,6 +26,7 @@ __all__ = [
     "PROFILE_ENV",
     "PROFILE_OPTION",
     "find_profile",
+    "unknown_profile",
 ]
 
 #: The environment variable that names the profile.
@@ -34,10 +35,16 @@ PROFILE_ENV = "QMPNUMA_PROFILE"
 PROFILE_OPTION = "-qmpnuma-profile"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Profile:
     """What one emulated QEMU release reports and enforces."""
 
+    def __repr__(self) -> str:
+        # Dozens of fields: the name says which release it is.
+        return f"Profile({self.name!r})"
+
+    #: What the profile is chosen by (PROFILES, -qmpnuma-profile, machine-add).
+    name: str
     #: (major, minor, micro) reported by the greeting and query-version.
     version: tuple[int, int, int]
     #: The ``package`` string of query-version.
@@ -50,11 +57,14 @@ class Profile:
     #: The oldest versioned pc-i440fx and pc-q35 types still registered.
     oldest_i440fx: tuple[int, int] = (1, 4)
     oldest_q35: tuple[int, int] = (2, 4)
-    #: Versioned machine types up to this one are deprecated with
-    #: ``deprecated_machines_reason`` (10.0 deprecates every type more than
-    #: three years old); None: only the types of OLD_PC_DEPRECATION (7.2).
-    deprecated_machines_upto: tuple[int, int] | None = None
-    deprecated_machines_reason: str = ""
+    #: Why versioned machine types are deprecated: (newest deprecated
+    #: version, reason) pairs, the first that covers a type wins.  7.2:
+    #: pc-i440fx-1.4 to 1.7 (hw/i386/pc_piix.c pc_i440fx_1_7_machine_options);
+    #: 10.0: every type more than three years old (include/hw/boards.h
+    #: MACHINE_VER_DEPRECATION).
+    deprecated_machines: tuple[tuple[tuple[int, int], str], ...] = (
+        ((1, 7), "old and unattended - use a newer version instead"),
+    )
     #: vl.c select_machine names the unknown type (10.0) or not (7.2).
     unsupported_machine_named: bool = False
     #: Nodes that state no memory share RAM out between them (numa.c before
@@ -67,6 +77,11 @@ class Profile:
     #: The seed's memory_region_allocate_system_memory reports a backend
     #: given to two nodes at RAM allocation, with its own text.
     numa_memdev_reuse_at_allocation: bool = False
+    #: hw/core/machine.c create_default_memdev: RAM not given by NUMA
+    #: memdevs is a memory backend object named after the RAM id (5.0 and
+    #: later); the seed allocates it as plain RAM at pc_memory_init
+    #: (allocate_system_memory_nonnuma), mapping the nodes' memdevs there.
+    default_ram_memdev: bool = True
     #: x86 machines have a CPU module level (10.0), which the -smp texts
     #: name between dies and cores.
     x86_modules: bool = False
@@ -114,19 +129,21 @@ class Profile:
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
-QEMU_7_2 = Profile(version=(7, 2, 22), package=" (qmpnuma 0.1.0)", latest_machine=(7, 2))
+QEMU_7_2 = Profile(
+    name="7.2", version=(7, 2, 22), package=" (qmpnuma 0.1.0)", latest_machine=(7, 2)
+)
 
 #: QEMU 10.0 as shipped by Debian 13 (the second oracle).
 QEMU_10_0 = Profile(
+    name="10.0",
     version=(10, 0, 13),
     package=" (qmpnuma 0.1.0)",
     latest_machine=(10, 0),
     schema_dir="10.0",
     oldest_i440fx=(2, 4),
     oldest_q35=(2, 4),
-    deprecated_machines_upto=(7, 0),
-    deprecated_machines_reason=(
-        "machines more than 3 years old are subject to deletion after 6 years"
+    deprecated_machines=(
+        ((7, 0), "machines more than 3 years old are subject to deletion after 6 years"),
     ),
     unsupported_machine_named=True,
     x86_modules=True,
@@ -159,21 +176,32 @@ QEMU_10_0 = Profile(
 #: split between nodes that state none, mem= works everywhere, a memdev used
 #: twice is caught at allocation, and notifiers replay nothing.
 SEED = Profile(
+    name="seed",
     version=(5, 0, 0),
     package=" (qmpnuma 0.1.0)",
     latest_machine=(5, 0),
     numa_auto_split_ram=True,
     numa_seed_node_rules=True,
     numa_memdev_reuse_at_allocation=True,
+    default_ram_memdev=False,
     ram_block_notifier_replay=False,
 )
 
 #: Every profile by the name it is chosen by.
-PROFILES = {"7.2": QEMU_7_2, "10.0": QEMU_10_0, "seed": SEED}
+PROFILES = {profile.name: profile for profile in (QEMU_7_2, QEMU_10_0, SEED)}
 
 DEFAULT_PROFILE = QEMU_7_2
+
+
+#: The text for a name that is no profile's.
+UNKNOWN_PROFILE = "unknown profile '{name}' (known: {known})"
 
 
 def find_profile(name: str) -> Profile | None:
     """The profile called ``name``, or None."""
     return PROFILES.get(name)
+
+
+def unknown_profile(name: str) -> str:
+    """The error text for ``name``, which find_profile() does not know."""
+    return UNKNOWN_PROFILE.format(name=name, known=", ".join(PROFILES))

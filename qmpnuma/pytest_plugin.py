@@ -24,7 +24,8 @@ Synchronous tests call ``qmpnuma.start(*argv)`` and connect with
 tests write ``async with qmpnuma.machine(*argv) as vm`` and get
 ``vm.qmp`` connected: a qemu.qmp ``QMPClient`` under asyncio, and under
 trio a :class:`TrioQMPClient`, which runs a QMPClient on a private asyncio
-loop and offers the same ``execute()``.
+loop and offers the same ``execute()``.  Both take ``profile="10.0"`` (or
+any name of qmpnuma.profile.PROFILES) for a machine of another release.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ import trio
 from qemu.qmp import QMPClient
 
 from qmpnuma.fleet import Fleet, FleetMachine, open_fleet
+from qmpnuma.profile import DEFAULT_PROFILE, PROFILE_OPTION, Profile, find_profile, unknown_profile
 
 __all__ = ["Machine", "MachineFactory", "TrioQMPClient", "qmpnuma"]
 
@@ -77,6 +79,8 @@ class Machine:
     record: Path
     #: What QEMU would print on stderr.
     log: Path
+    #: The QEMU release it emulates (qmpnuma.profile).
+    profile: Profile = DEFAULT_PROFILE
     #: A connected client, inside ``async with factory.machine(...)``.
     qmp: Any = None
     #: The daemon's process, for a ``subprocess`` machine.
@@ -246,14 +250,18 @@ class MachineFactory:
     #: Every machine started, for the report of a failed test.
     machines: list[Machine] = field(default_factory=list)
 
-    def start(self, *argv: str, mode: str = "fleet", name: str | None = None) -> Machine:
+    def start(
+        self, *argv: str, mode: str = "fleet", name: str | None = None, profile: str | None = None
+    ) -> Machine:
         """Start a machine in the session's fleet or as a subprocess.
 
-        It runs until the test ends.  Raises whatever the fleet raises for a
-        bad command line (GenericError with QEMU's text), or RuntimeError
-        with the process's stderr.
+        It runs until the test ends, emulating the release ``profile``
+        names (default: 7.2; see qmpnuma.profile).  Raises ValueError for an
+        unknown profile, whatever the fleet raises for a bad command line
+        (GenericError with QEMU's text), or RuntimeError with the process's
+        stderr.
         """
-        vm = self._new(argv, mode, name)
+        vm = self._new(argv, mode, name, profile)
         if mode == "fleet":
             fleet = self.fleet_thread()
             fleet.run(lambda f: self._add(f, vm))
@@ -271,15 +279,19 @@ class MachineFactory:
 
     @contextlib.asynccontextmanager
     async def machine(
-        self, *argv: str, mode: str = "inprocess", name: str | None = None
+        self,
+        *argv: str,
+        mode: str = "inprocess",
+        name: str | None = None,
+        profile: str | None = None,
     ) -> AsyncIterator[Machine]:
         """A machine for the block, with ``vm.qmp`` connected (async tests)."""
         async with contextlib.AsyncExitStack() as stack:
             if mode == "inprocess":
-                vm = self._new(argv, mode, name)
+                vm = self._new(argv, mode, name, profile)
                 await stack.enter_async_context(_in_loop(vm))
             else:
-                vm = self.start(*argv, mode=mode, name=name)
+                vm = self.start(*argv, mode=mode, name=name, profile=profile)
             vm.qmp = await stack.enter_async_context(_connected(vm))
             yield vm
 
@@ -291,15 +303,20 @@ class MachineFactory:
         finally:
             shutil.rmtree(self._sockets, ignore_errors=True)
 
-    def _new(self, argv: tuple[str, ...], mode: str, name: str | None) -> Machine:
+    def _new(
+        self, argv: tuple[str, ...], mode: str, name: str | None, profile_name: str | None
+    ) -> Machine:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        profile = find_profile(profile_name or DEFAULT_PROFILE.name)
+        if profile is None:
+            raise ValueError(unknown_profile(str(profile_name)))
         name = name or f"vm{self._count}"
         self._count += 1
         vm = Machine(name=name, argv=list(argv), mode=mode,
                      socket=self._sockets / f"{name}.sock",
                      record=self.tmp_path / f"{name}.qmp.jsonl",
-                     log=self.tmp_path / f"{name}.log")
+                     log=self.tmp_path / f"{name}.log", profile=profile)
         self.machines.append(vm)
         return vm
 
@@ -307,14 +324,15 @@ class MachineFactory:
         """Where each machine's recording is, and what it printed."""
         lines = []
         for vm in self.machines:
-            lines.append(f"{vm.name} ({vm.mode}): {' '.join(vm.argv)}")
+            lines.append(f"{vm.name} ({vm.mode}, {vm.profile.name}): {' '.join(vm.argv)}")
             lines.append(f"  QMP traffic: {vm.record}  (scripts/replay replays it)")
             lines.extend(f"  stderr: {line}" for line in vm.log_text().splitlines())
         return "\n".join(lines)
 
     @staticmethod
     async def _add(fleet: Fleet, vm: Machine) -> FleetMachine:
-        return await fleet.add(vm.name, _full_argv(vm), record=str(vm.record), log=str(vm.log))
+        return await fleet.add(vm.name, _full_argv(vm), profile=vm.profile,
+                               record=str(vm.record), log=str(vm.log))
 
 
 def _full_argv(vm: Machine) -> list[str]:
@@ -353,7 +371,8 @@ async def _connected(vm: Machine) -> AsyncIterator[Any]:
 
 
 def _spawn(vm: Machine) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "qmpnuma", *_full_argv(vm), "-qmpnuma-record", str(vm.record)]
+    argv = [sys.executable, "-m", "qmpnuma", *_full_argv(vm), "-qmpnuma-record", str(vm.record),
+            PROFILE_OPTION, vm.profile.name]
     with vm.log.open("wb") as log:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=log)

@@ -34,7 +34,6 @@ import trio
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import FatalError, QMPError
 from qmpnuma.machine.runstate import VM, Event
-from qmpnuma.profile import Profile
 from qmpnuma.protocol.session import MonitorSession, Request
 from qmpnuma.qapi.dispatch import Dispatcher
 
@@ -172,13 +171,16 @@ class _Client:
 
 
 class MachineServer:
-    """Serves one VM on any number of monitor listeners."""
+    """Serves one VM on any number of monitor listeners.
+
+    The greeting is the VM's release (``vm.machine.profile``); ``dispatcher``
+    must hold that release's schema.
+    """
 
     def __init__(
         self,
         vm: VM,
         dispatcher: Dispatcher,
-        profile: Profile,
         *,
         reporter: StreamReporter | None = None,
         clock: Callable[[], float] = time.time,
@@ -186,7 +188,6 @@ class MachineServer:
     ) -> None:
         self.vm = vm
         self.dispatcher = dispatcher
-        self.profile = profile
         self.reporter = reporter or StreamReporter()
         self.clock = clock
         self.event_backlog_limit = event_backlog_limit
@@ -274,7 +275,8 @@ class MachineServer:
         self, stream: trio.abc.Stream, *, pretty: bool = False, chardev: str | None = None
     ) -> None:
         """Run one monitor connection on ``stream`` until either side ends it."""
-        client = _Client(MonitorSession(self.profile, pretty=pretty), stream, chardev=chardev)
+        session = MonitorSession(self.vm.machine.profile, pretty=pretty)
+        client = _Client(session, stream, chardev=chardev)
         if not self._clients:
             self._all_gone = trio.Event()
         self._clients.add(client)

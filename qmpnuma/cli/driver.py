@@ -359,6 +359,7 @@ class _Vl:
         self.monitor_index = 0
         self.cpu_model: str | None = None
         self.uuid: str | None = None
+        self.mem_path: str | None = None
         self.pidfile: str | None = None
         self.record: str | None = None
         self.flags: set[Opt] = set()
@@ -380,6 +381,7 @@ class _Vl:
             Opt.enable_kvm: self._enable_kvm,
             Opt.name: self._name,
             Opt.uuid: self._uuid,
+            Opt.mem_path: self._mem_path,
             Opt.pidfile: self._pidfile,
             Opt.qmpnuma_record: self._record,
             Opt.qmp: self._monitor(MonitorMode.CONTROL, pretty=False),
@@ -443,6 +445,8 @@ class _Vl:
             self._parse_memory_options()
             machine = self._create_machine()
             machine.default_devices = Opt.nodefaults not in self.flags
+            machine.mem_path = self.mem_path
+            machine.mem_prealloc = Opt.mem_prealloc in self.flags
             overcommit = self.store.find(OVERCOMMIT_OPTS, None)
             machine.mem_lock = overcommit is not None and overcommit.get_bool("mem-lock", False)
             chardevs = self._create_early_backends(machine)
@@ -696,6 +700,9 @@ class _Vl:
             raise GenericError("failed to parse UUID string: wrong format")
         self.uuid = option.arg.lower()
 
+    def _mem_path(self, option: ParsedOption) -> None:
+        self.mem_path = option.arg
+
     def _pidfile(self, option: ParsedOption) -> None:
         self.pidfile = option.arg
 
@@ -778,6 +785,11 @@ class _Vl:
         self.machine_opts.pop(KERNEL_IRQCHIP_KEY, None)
         backend = self.machine_opts.pop(MEMORY_BACKEND_KEY, None)
         if isinstance(backend, str):
+            if self.mem_path is not None:
+                # sic: no space before '-machine
+                raise GenericError(
+                    "'-mem-path' can't be used together with'-machine memory-backend'"
+                )
             machine.set_property(MEMORY_BACKEND_KEY, backend)
         accel = self.machine_opts.pop(ACCEL_KEY, None)
         return accel if isinstance(accel, str) else None

@@ -55,6 +55,8 @@ class Opt(enum.Enum):
     machine = "machine"
     M = "M"
     m = "m"
+    mem_path = "mem-path"
+    mem_prealloc = "mem-prealloc"
     smp = "smp"
     numa = "numa"
     object = "object"
@@ -116,6 +118,8 @@ _TABLE: dict[str, QEMUOption] = {
         QEMUOption(Opt.machine, True),
         QEMUOption(Opt.M, True),
         QEMUOption(Opt.m, True),
+        QEMUOption(Opt.mem_path, True),
+        QEMUOption(Opt.mem_prealloc, False),
         QEMUOption(Opt.smp, True),
         QEMUOption(Opt.numa, True),
         QEMUOption(Opt.object, True),
@@ -167,6 +171,15 @@ INVALID_OPTION = "invalid option"
 REQUIRES_ARGUMENT = "requires an argument"
 # block/file-posix.c raw_open_common, for a disk image word: we have no disks.
 NO_DISK_IMAGE = "Could not open '{}': No such file or directory"
+UNKNOWN_PROTOCOL = "Unknown protocol '{}'"
+#: The protocol_name of every block driver of Debian's QEMU (block/*.c).
+BLOCK_PROTOCOLS = frozenset({
+    "blkdebug", "blkverify", "fat", "file", "ftp", "ftps", "gluster", "gluster+rdma",
+    "gluster+tcp", "gluster+unix", "host_cdrom", "host_device", "http", "https", "iscsi",
+    "iser", "nbd", "nbd+tcp", "nbd+unix", "nfs", "null-aio", "null-co", "nvme", "rbd", "ssh",
+})  # fmt: skip
+#: Protocols whose filename is a host path after the prefix (file-posix.c).
+PATH_PROTOCOLS = ("file", "host_device", "host_cdrom")
 
 
 @dataclass(frozen=True)
@@ -186,7 +199,18 @@ class ParsedOption:
 
 
 def disk_image_error(word: str) -> OptionError:
-    """What QEMU says when it opens a disk image word: we have no disks."""
+    """What QEMU says when it opens a disk image word: we have no disks.
+
+    block.c bdrv_find_protocol: a word with a colon before any slash names
+    a protocol; ``file:`` and the host device ones name a path after it.
+    The other protocols' own complaints (URI syntax...) are not modelled.
+    """
+    protocol, colon, path = word.partition(":")
+    if colon and "/" not in protocol and protocol != "json":
+        if protocol not in BLOCK_PROTOCOLS:
+            return OptionError(UNKNOWN_PROTOCOL.format(protocol), word)
+        if protocol in PATH_PROTOCOLS:
+            return OptionError(NO_DISK_IMAGE.format(path), word)
     return OptionError(NO_DISK_IMAGE.format(word), word)
 
 

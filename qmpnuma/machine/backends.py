@@ -76,6 +76,8 @@ class BackendDefaults:
     merge: bool = True
     #: -machine dump-guest-core.
     dump: bool = True
+    #: -mem-prealloc.
+    prealloc: bool = False
     #: prealloc-threads defaults to smp.cpus.
     prealloc_threads: int = 1
 
@@ -160,12 +162,17 @@ def _check_link(name: str, path: str, qom_resolves: Callable[[str], bool]) -> No
 
 
 def _check_setters(
-    qom_type: str, props: Mapping[str, object], qom_resolves: Callable[[str], bool]
+    qom_type: str,
+    props: Mapping[str, object],
+    qom_resolves: Callable[[str], bool],
+    prealloc: bool,
 ) -> None:
     """The property setters' own checks, in QDict order (backends/hostmem*.c).
 
-    ``qom_resolves`` tells whether a QOM path names any object (or several).
+    ``qom_resolves`` tells whether a QOM path names any object (or several);
+    ``prealloc`` is the value before the setters run (-mem-prealloc).
     """
+    reserve = True
     for name in qdict_order(props):
         value = props[name]
         if name in _LINKS:
@@ -183,18 +190,12 @@ def _check_setters(
                 if node >= MAX_HOST_NODES:
                     # host_memory_backend_set_host_nodes
                     raise GenericError(f"Invalid host-nodes value: {node}")
-        reserve_off = name == "reserve" and value is False and props.get("prealloc") is True
-        prealloc_on = name == "prealloc" and value is True and props.get("reserve") is False
-        if (reserve_off and _set_before("prealloc", name, props)) or (
-            prealloc_on and _set_before("reserve", name, props)
-        ):
-            # host_memory_backend_set_prealloc / set_reserve, whichever runs second
-            raise GenericError("'prealloc=on' and 'reserve=off' are incompatible")
-
-
-def _set_before(other: str, name: str, props: Mapping[str, object]) -> bool:
-    order = qdict_order(props)
-    return other in order and order.index(other) < order.index(name)
+        if name in ("prealloc", "reserve"):
+            prealloc = bool(value) if name == "prealloc" else prealloc
+            reserve = bool(value) if name == "reserve" else reserve
+            if prealloc and not reserve:
+                # host_memory_backend_set_prealloc / set_reserve
+                raise GenericError("'prealloc=on' and 'reserve=off' are incompatible")
 
 
 def _memory_complete(
@@ -287,7 +288,7 @@ def user_creatable_add_type(
         raise GenericError("Parameter 'id' expects an identifier", hint=ID_HINT)
     settable = {k: v for k, v in props.items() if k != "id"}
     if qom_type in MEMORY_BACKEND_TYPES:
-        _check_setters(qom_type, settable, qom_resolves or _resolves_nothing)
+        _check_setters(qom_type, settable, qom_resolves or _resolves_nothing, defaults.prealloc)
     if ident in objects_root():
         # object_property_try_add_child on the /objects container
         raise GenericError(
@@ -308,6 +309,8 @@ def _build_backend(
         "prealloc-threads": defaults.prealloc_threads,
         **_MEMDEV_DEFAULTS,
         **_TYPE_DEFAULTS[qom_type],
+        # -mem-prealloc is a global property: after instance_init, before props.
+        **({"prealloc": True} if defaults.prealloc else {}),
         **props,
     }
     common = {

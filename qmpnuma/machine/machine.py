@@ -117,6 +117,11 @@ class Machine:
         self.memory_backend_id: str | None = None
         #: The machine RAM backend (ms->memdev), once resolved.
         self.memdev: MemoryBackend | None = None
+        #: -mem-path: the default RAM is a file there (memory-backend-file).
+        self.mem_path: str | None = None
+        #: -mem-prealloc: every memory backend defaults to prealloc=on
+        #: (vl.c qemu_process_sugar_options).
+        self.mem_prealloc = False
         self.device_memory: DeviceMemory | None = None
         self._mem = machine_set_mem(mc, None, None, None)
         self._custom_ram_size = False
@@ -310,6 +315,7 @@ class Machine:
         return BackendDefaults(
             merge=bool(self.properties["mem-merge"]),
             dump=bool(self.properties["dump-guest-core"]),
+            prealloc=self.mem_prealloc,
             prealloc_threads=self._smp.cpus,
         )
 
@@ -399,11 +405,8 @@ class Machine:
         if self.mc.family != "none":
             # pc_init1 / pc_q35_init: CPUs first, then RAM.
             self._x86_cpus_init(reporter)
-            if self.profile.numa_memdev_reuse_at_allocation and self._ram_mapped_by_numa():
-                # The seed maps the nodes' backends when pc_memory_init
-                # allocates RAM (memory_region_allocate_system_memory).
-                assert self.numa is not None
-                self._map_node_backends(self.numa)
+            if not self.profile.default_ram_memdev:
+                self._allocate_system_memory()
             assert self.cpu_type is not None
             model = self.cpu_type.removesuffix(X86_CPU_TYPE_SUFFIX)
             self.device_memory = pc_memory_init(
@@ -431,6 +434,21 @@ class Machine:
             except QMPError as e:
                 raise CliDeviceError(e, device.location) from e
 
+    def _allocate_system_memory(self) -> None:
+        """The seed's memory_region_allocate_system_memory, from pc_memory_init.
+
+        With NUMA memdevs, RAM is the nodes' backends, mapped now.  Otherwise
+        it is one block named after the RAM id and owned by no backend
+        object (allocate_system_memory_nonnuma): query-memdev does not list
+        it; under -mem-path the block is a file there, which the model, as
+        for memory-backend-file, does not create.
+        """
+        if self._ram_mapped_by_numa():
+            assert self.numa is not None
+            self._map_node_backends(self.numa)
+        elif self.mc.default_ram_id is not None and self.ram_size:
+            self.ram_list.add(self.mc.default_ram_id, self.ram_size)
+
     def _ram_mapped_by_numa(self) -> bool:
         numa = self.numa
         return numa is not None and numa.num_nodes > 0 and not numa.numa_uses_legacy_mem()
@@ -447,14 +465,20 @@ class Machine:
         legacy = self.numa is None or self.numa.numa_uses_legacy_mem()
         if mc.default_ram_id is None or not self.ram_size or not legacy:
             return
+        if not self.profile.default_ram_memdev:
+            return
         if mc.default_ram_id in self.user_objects.ids():
             text, hint = self.profile.reserved_ram_id_error
             raise GenericError(
                 text.format(id=mc.default_ram_id),
                 hint=hint.format(id=mc.default_ram_id) if hint else None,
             )
-        # create_default_memdev: a memory-backend-ram named after the RAM id.
-        self.object_add(MEMORY_BACKEND_TYPES[0], {"id": mc.default_ram_id, "size": self.ram_size})
+        # create_default_memdev: a backend named after the RAM id, a file
+        # under -mem-path, else anonymous RAM.
+        ram, file = MEMORY_BACKEND_TYPES[:2]
+        where = {} if self.mem_path is None else {"mem-path": self.mem_path}
+        self.object_add(file if where else ram,
+                        {"id": mc.default_ram_id, **where, "size": self.ram_size})
         self.memdev = self.user_objects.backend(mc.default_ram_id)
 
     def _complete_numa(self, numa: NumaState, reporter: Reporter) -> None:

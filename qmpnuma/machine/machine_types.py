@@ -37,9 +37,6 @@ PC_DEFAULT_RAM_SIZE = 128 * MiB
 #: The host bridges' default pci-hole64-size (I440FX_ / Q35_PCI_HOST_HOLE64_SIZE_DEFAULT).
 PCI_HOLE64_SIZE = {"i440fx": 2 * GiB, "q35": 32 * GiB}
 
-#: hw/i386/pc_piix.c: why pc-i440fx-1.4 to 1.7 are deprecated.
-OLD_PC_DEPRECATION = "old and unattended - use a newer version instead"
-
 #: Every versioned machine type of the emulated releases (qemu-system-x86_64
 #: -machine help of 7.2 and 10.0); a profile keeps those of its release.
 I440FX_VERSIONS: tuple[str, ...] = (
@@ -134,11 +131,10 @@ def _parse_version(text: str) -> tuple[int, ...]:
 
 def _deprecation(version: tuple[int, ...], profile: Profile) -> str | None:
     """Why a versioned type is deprecated in ``profile``'s release, or None."""
-    upto = profile.deprecated_machines_upto
-    if upto is not None and version[:2] <= upto:
-        return profile.deprecated_machines_reason
-    # hw/i386/pc_piix.c pc_i440fx_1_7_machine_options and older (7.2).
-    return OLD_PC_DEPRECATION if version < (2, 0) else None
+    for upto, reason in profile.deprecated_machines:
+        if version[:2] <= upto:
+            return reason
+    return None
 
 
 def _pc_class(family: str, text: str, profile: Profile) -> MachineClass:

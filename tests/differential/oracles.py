@@ -17,7 +17,7 @@ ONLY = {"scenarios_v10_0": "10.0"}
 CHECKED: dict[str, tuple[str, ...]] = {
     "10.0": (
         "scenarios_backends", "scenarios_cli", "scenarios_preconfig", "scenarios_protocol",
-        "scenarios_qapi", "scenarios_queries", "scenarios_v10_0",
+        "scenarios_qapi", "scenarios_queries", "scenarios_robustness", "scenarios_v10_0",
     ),
 }  # fmt: skip
 

@@ -424,3 +424,48 @@ SCENARIOS += [
           "-m", "1G", "-numa", "node"),
     runs("msg-timestamp-warning", "-msg", "timestamp=on", "-smp", "0"),
 ]
+
+# A word that is no option is a disk image; a colon before any slash makes
+# its start a block protocol (block.c bdrv_find_protocol).
+SCENARIOS += [
+    fails("option-disk-image-unknown-protocol", "-m", "1G", "unix:/tmp/x.sock"),
+    fails("option-disk-image-file-protocol", "file:disk.img"),
+    fails("option-disk-image-host-device", "host_device:disk.img"),
+    fails("option-disk-image-slash-before-colon", "images/a:b"),
+]
+
+
+def _add_ram(ident: str, **props: object) -> object:
+    return qmp("object-add", {"qom-type": "memory-backend-ram", "id": ident, "size": 1 << 20,
+                              **props})
+
+
+#: What -mem-path and -mem-prealloc make of the RAM and of every backend.
+_MEM_PATH_STEPS = (
+    qmp("query-memdev"),
+    qmp("qom-get", {"path": "/objects/pc.ram", "property": "mem-path"}),
+    qmp("qom-get", {"path": "/objects/pc.ram", "property": "prealloc-threads"}),
+    qmp("qom-list", {"path": "/objects/pc.ram"}, unordered=True),
+    _add_ram("r0", reserve=False),
+    _add_ram("r1", prealloc=False, reserve=False),
+    _add_ram("r2", reserve=False, prealloc=False),
+    qmp("query-memdev"),
+)
+
+# -mem-path: the default RAM backend is a file (hw/core/machine.c
+# create_default_memdev); -mem-prealloc: prealloc=on for every backend made
+# after it, user ones and object-add's too (vl.c qemu_process_sugar_options).
+SCENARIOS += [
+    Scenario("cli-mem-path", ("-S", "-m", "1G", "-mem-path", "/tmp"), _MEM_PATH_STEPS),
+    Scenario("cli-mem-path-prealloc", ("-S", "-m", "1G", "-smp", "2", "-mem-path", "/tmp",
+                                       "-mem-prealloc"), _MEM_PATH_STEPS),
+    Scenario("cli-mem-prealloc-anonymous", ("-S", "-m", "1G", "-mem-prealloc"), _MEM_PATH_STEPS),
+    runs("mem-path-numa-memdev", "-m", "1G", "-mem-path", "/tmp", "-mem-prealloc",
+         *ram("m0", "1G"), "-numa", "node,memdev=m0"),
+    fails("mem-path-and-memory-backend", "-m", "1G", "-mem-path", "/tmp", *ram("m0", "1G"),
+          "-machine", "memory-backend=m0"),
+    fails("mem-prealloc-reserve-off", "-m", "1G", "-mem-prealloc",
+          "-object", "memory-backend-ram,id=m0,size=1G,reserve=off"),
+    # The harness adds -qmp last: -mem-path takes it, the socket address is a disk image.
+    fails("mem-path-takes-the-next-word", "-m", "1G", "-mem-path"),
+]

@@ -16,6 +16,7 @@ import trio
 
 from qmpnuma.errors import GenericError
 from qmpnuma.fleet import Fleet, MachineState, open_fleet
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0
 from qmpnuma.qapi.dispatch import Dispatcher
 
 MACHINES = 200
@@ -104,7 +105,8 @@ async def _two_hundred(fleet: Fleet, sockets: Path) -> None:
     # An internal error in a handler ends its machine only.
     broken = fleet.get("vm3")
     broken.server.dispatcher = Dispatcher(
-        fleet.dispatcher.schema, {**fleet.dispatcher.handlers, "query-name": _bug}, strict=False)
+        broken.server.dispatcher.schema, {**broken.server.dispatcher.handlers, "query-name": _bug},
+        strict=False)
     await monitors[3].stream.send_all(b'{"execute": "query-name"}')
     await broken.wait_ended()
     for n in range(MACHINES):
@@ -145,7 +147,8 @@ async def test_fatal_error_and_wait_on_stay_with_their_machine(tmp_path: Path) -
         await monitor.stream.send_all(b'{"execute": "x-exit-preconfig"}')
         await fatal.wait_ended()
         assert fatal.info() == {"name": "fatal", "state": "failed",
-                                "sockets": [f"unix:{tmp_path / 'f.sock'}"], "exit-status": 1}
+                                "sockets": [f"unix:{tmp_path / 'f.sock'}"], "profile": "7.2",
+                                "exit-status": 1}
         assert "total memory for NUMA nodes" in fatal.log_text()
         assert "waiting for connection" in waiting.log_text()
         assert (await _status(tmp_path / "0.sock"))[1] == {"name": "guest0"}
@@ -167,6 +170,24 @@ async def test_refused_machines_leave_nothing(tmp_path: Path) -> None:
         await fleet.remove("vm")
         assert fleet.machines == []
     assert os.listdir(tmp_path) == []
+
+
+async def test_each_machine_emulates_its_own_release(tmp_path: Path) -> None:
+    async with open_fleet(profile=QEMU_10_0) as fleet:
+        await fleet.add("new", _argv(tmp_path, 0))
+        await fleet.add("old", _argv(tmp_path, 1), profile=QEMU_7_2)
+        assert [m.info()["profile"] for m in fleet.machines] == ["10.0", "7.2"]
+        for n, major, status in ((0, 10, {"status": "prelaunch", "running": False}),
+                                 (1, 7, {"status": "prelaunch", "singlestep": False,
+                                         "running": False})):
+            monitor = await Monitor.open(tmp_path / f"{n}.sock")
+            await monitor.execute("qmp_capabilities")
+            version = await monitor.execute("query-version")
+            assert version["qemu"]["major"] == major  # type: ignore[index]
+            # The reply's members in the release's order (schema/10.0/run-state.json).
+            raw = await monitor.send(b'{"execute": "query-status"}')
+            assert list(raw["return"].items()) == list(status.items())  # type: ignore[union-attr]
+            await monitor.stream.aclose()
 
 
 def test_control_socket(tmp_path: Path) -> None:
@@ -193,12 +214,21 @@ async def _drive_control(control: Path, sockets: Path) -> None:
     assert "error" in await monitor.send({"execute": "query-machines-fleet"})
     await monitor.execute("qmp_capabilities")
     added = await monitor.execute("machine-add", name="b", argv=_argv(sockets, 1))
-    assert added == {"name": "b", "state": "running", "sockets": [f"unix:{sockets / '1.sock'}"]}
+    assert added == {"name": "b", "state": "running", "sockets": [f"unix:{sockets / '1.sock'}"],
+                     "profile": "7.2"}
     assert (await _status(sockets / "1.sock"))[1] == {"name": "guest1"}
     refused = await monitor.send({"execute": "machine-add",
                                   "arguments": {"name": "c", "argv": ["-smp", "0x"]}})
     assert refused["error"] == {"class": "GenericError",
                                 "desc": "qmpnuma: Parameter 'smp.cpus' expects integer"}
+    unknown = await monitor.send({"execute": "machine-add", "arguments": {
+        "name": "c", "argv": _argv(sockets, 2), "profile": "6.2"}})
+    assert unknown["error"] == {"class": "GenericError",
+                                "desc": "unknown profile '6.2' (known: 7.2, 10.0, seed)"}
+    assert not (sockets / "2.sock").exists()
+    newer = await monitor.execute("machine-add", name="d", argv=_argv(sockets, 3), profile="10.0")
+    assert newer["profile"] == "10.0"  # type: ignore[index]
+    await monitor.execute("machine-del", name="d")
     missing = await monitor.send({"execute": "machine-add", "arguments": {"name": "c"}})
     assert missing["error"] == {"class": "GenericError", "desc": "Parameter 'argv' is missing"}
     names = [m["name"] for m in await monitor.execute("query-machines-fleet")]  # type: ignore[attr-defined]

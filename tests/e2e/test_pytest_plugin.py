@@ -40,6 +40,21 @@ def test_start_serves_records_and_logs(qmpnuma: MachineFactory, mode: str) -> No
     assert vm.log_text() == ""
 
 
+@pytest.mark.parametrize("mode", ["fleet", "subprocess"])
+def test_start_takes_a_profile(qmpnuma: MachineFactory, mode: str) -> None:
+    vm = qmpnuma.start(*MACHINE, mode=mode, profile="10.0")
+
+    async def go() -> tuple[object, object]:
+        async with vm.client() as qmp:
+            return await qmp.execute("query-version"), await qmp.execute("query-status")
+
+    version, status = asyncio.run(go())
+    assert version["qemu"]["major"] == 10  # type: ignore[index]
+    assert status == {"status": "prelaunch", "running": False}
+    with pytest.raises(ValueError, match="unknown profile '9.9'"):
+        qmpnuma.start(*MACHINE, profile="9.9")
+
+
 def test_start_refuses_a_bad_command_line(qmpnuma: MachineFactory) -> None:
     with pytest.raises(Exception, match="Max number of NUMA nodes reached: 300"):
         qmpnuma.start("-numa", "node,nodeid=300")
@@ -92,5 +107,5 @@ def test_failing_tests_leave_nothing_behind(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:randomly")
     result.assert_outcomes(failed=1, passed=1)
     # The failure's report tells where each machine's recording is.
-    result.stdout.fnmatch_lines(["*qmpnuma machines*", "vm0 (fleet): -S",
+    result.stdout.fnmatch_lines(["*qmpnuma machines*", "vm0 (fleet, 7.2): -S",
                                  "  QMP traffic: *vm0.qmp.jsonl*"])

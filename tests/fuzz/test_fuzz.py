@@ -198,7 +198,7 @@ def test_the_server_keeps_answering(messages: list[bytes]) -> None:
 
 async def _keeps_answering(messages: list[bytes]) -> None:
     config = configure(["-S"], DEFAULT_PROFILE, CliReporter("q", io.StringIO()))
-    server = MachineServer(VM(config.machine, autostart=False), DISPATCHER, DEFAULT_PROFILE,
+    server = MachineServer(VM(config.machine, autostart=False), DISPATCHER,
                            reporter=StreamReporter(io.StringIO()), clock=lambda: 0.0)
     ours, theirs = trio.testing.memory_stream_pair()
     async with trio.open_nursery() as nursery:

@@ -177,3 +177,54 @@ def test_the_reuse_check_comes_after_the_cpus(profile: Profile, expected: str) -
     m = two_nodes_on_one_backend(profile)
     m.set_cpu_model("host")
     assert error(m.create, CollectingReporter()) == expected
+
+
+class Notifier:
+    """A RAMBlockNotifier that writes down what it is told."""
+
+    def __init__(self) -> None:
+        self.added: list[tuple[int, int]] = []
+
+    def ram_block_added(self, host: int, size: int, max_size: int) -> None:
+        self.added.append((size, max_size))
+
+    def ram_block_removed(self, host: int, size: int, max_size: int) -> None:
+        raise AssertionError("nothing is removed here")
+
+
+@pytest.mark.parametrize("mem_path", [None, "/dev/hugepages"])
+def test_ram_without_memdevs_is_no_backend_object(mem_path: str | None) -> None:
+    # memory_region_allocate_system_memory (seed lines 554-557): no node has
+    # a memdev, so allocate_system_memory_nonnuma (lines 512-544) makes one
+    # RAM region of ram_size, from the -mem-path file or anonymous; no
+    # memory backend exists, so query-memdev has nothing to list.
+    m = machine("pc", ram=2 * GiB)
+    m.mem_path = mem_path
+    notifier = Notifier()
+    m.ram_block_notifier_add(notifier)
+    m.create(CollectingReporter())
+    assert m.backends == [] and m.memdev is None
+    assert [(b.idstr, b.used_length) for b in m.ram_list.blocks] == [("pc.ram", 2 * GiB)]
+    assert notifier.added == [(2 * GiB, 2 * GiB)]
+
+
+def test_legacy_node_memory_is_allocated_as_one_region() -> None:
+    # Two -numa node,mem= nodes: have_memdevs is false, so the seed still
+    # allocates one region of the whole ram_size (lines 554-557), not one per node.
+    m = machine("pc", ram=GiB)
+    reporter = CollectingReporter()
+    for node in (0, 1):
+        m.set_numa_options({"type": "node", "nodeid": node, "mem": GiB // 2}, reporter)
+    m.create(reporter)
+    assert m.node_memory() == [GiB // 2, GiB // 2]
+    assert [(b.idstr, b.used_length) for b in m.ram_list.blocks] == [("pc.ram", GiB)]
+
+
+def test_later_releases_make_the_ram_a_backend_object() -> None:
+    # hw/core/machine.c create_default_memdev (7.2): memory-backend-file
+    # under -mem-path, named after the RAM id.
+    m = machine("pc", QEMU_7_2, ram=2 * GiB)
+    m.mem_path = "/dev/hugepages"
+    m.create(CollectingReporter())
+    assert [(b.id, b.qom_type, b.extra["mem-path"]) for b in m.backends] == [
+        ("pc.ram", "memory-backend-file", "/dev/hugepages")]

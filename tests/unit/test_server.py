@@ -61,7 +61,6 @@ def make_server(*argv: str, stderr: io.StringIO | None = None) -> MachineServer:
     return MachineServer(
         vm,
         Dispatcher(load_schema()),
-        DEFAULT_PROFILE,
         reporter=StreamReporter(stderr or io.StringIO()),
         clock=lambda: 1234.5,
         event_backlog_limit=BACKLOG,

@@ -37,7 +37,8 @@ def one(s: MonitorSession, data: bytes) -> Request | bytes:
 
 
 def test_greeting() -> None:
-    profile = Profile(version=(7, 2, 22), package="Debian 1:7.2+dfsg-7", latest_machine=(7, 2))
+    profile = Profile(name="7.2", version=(7, 2, 22), package="Debian 1:7.2+dfsg-7",
+                      latest_machine=(7, 2))
     assert MonitorSession(profile).greeting() == (
         b'{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, '
         b'"package": "Debian 1:7.2+dfsg-7"}, "capabilities": ["oob"]}}\r\n'
