@@ -111,6 +111,10 @@ class Profile:
     #: hw/core/numa.c ram_block_notifier_add/remove replay the existing
     #: blocks as added/removed (7.2 does both); the seed's only link and unlink.
     ram_block_notifier_replay: bool = True
+    #: The file of qmpnuma/data/ holding the release's binary facts (machine
+    #: types, CPU models, QOM types, help texts...), as
+    #: scripts/record-qemu-facts --oracle recorded them.
+    facts_file: str = "qemu72.json"
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -153,6 +157,7 @@ QEMU_10_0 = Profile(
     ),
     smp_zero_is_error=True,
     status_info_members=("status", "running"),
+    facts_file="qemu100.json",
 )
 
 #: hw/core/numa.c around QEMU 4.2/5.0 (the seed-numa-c reference): RAM is

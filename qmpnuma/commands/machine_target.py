@@ -31,22 +31,24 @@ Args = dict[str, Any]
 
 def qmp_query_machines(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
     names = {mc.name for mc in machine_classes(ctx.vm.machine.profile)}
-    return [dict(info) for info in qemu_facts().machines if info["name"] in names]
+    facts = qemu_facts(ctx.vm.machine.profile)
+    return [dict(info) for info in facts.machines if info["name"] in names]
 
 
 def qmp_query_target(ctx: CommandContext, args: Args) -> dict[str, Any]:
-    return dict(qemu_facts().replies["query-target"]["return"])
+    return dict(qemu_facts(ctx.vm.machine.profile).replies["query-target"]["return"])
 
 
 def qmp_query_kvm(ctx: CommandContext, args: Args) -> dict[str, Any]:
     # ``present`` is a property of the binary; qmpnuma always runs as TCG,
     # so KVM is never enabled.
-    present = qemu_facts().replies["query-kvm"]["return"]["present"]
+    present = qemu_facts(ctx.vm.machine.profile).replies["query-kvm"]["return"]["present"]
     return {"enabled": False, "present": present}
 
 
 def qmp_query_cpu_definitions(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
-    return [dict(info) for info in qemu_facts().cpu_definitions if info["name"] in X86_CPU_MODELS]
+    facts = qemu_facts(ctx.vm.machine.profile)
+    return [dict(info) for info in facts.cpu_definitions if info["name"] in X86_CPU_MODELS]
 
 
 def qmp_query_cpu_model_expansion(ctx: CommandContext, args: Args) -> dict[str, Any]:
@@ -54,12 +56,13 @@ def qmp_query_cpu_model_expansion(ctx: CommandContext, args: Args) -> dict[str, 
     if name not in X86_CPU_MODELS:
         # target/i386/cpu.c x86_cpu_class_from_model_name's caller
         raise GenericError(f"CPU model '{name}' not found")
-    for recorded, reply in qemu_facts().cpu_model_expansions:
+    facts = qemu_facts(ctx.vm.machine.profile)
+    for recorded, reply in facts.cpu_model_expansions:
         if recorded == args:
             if "error" in reply:
                 raise GenericError(reply["error"]["desc"])
             return dict(reply["return"])
-    recorded_names = sorted({a["model"]["name"] for a, _ in qemu_facts().cpu_model_expansions})
+    recorded_names = sorted({a["model"]["name"] for a, _ in facts.cpu_model_expansions})
     raise GenericError(
         f"qmpnuma knows the expansions of CPU models {', '.join(recorded_names)} only, "
         "as QEMU 7.2 gave them (scripts/record-qemu-facts)"

@@ -53,7 +53,7 @@ def modelled_types(profile: Profile) -> frozenset[str]:
 
     A fact of the profile and the recorded data, computed once per profile.
     """
-    facts = qemu_facts()
+    facts = qemu_facts(profile)
     leaves = {mc.qom_type for mc in machine_classes(profile)}
     leaves |= {cpu_type_for_model(model) for model in X86_CPU_MODELS}
     leaves |= set(USER_CREATABLE_TYPES)
@@ -68,7 +68,7 @@ def _implements(facts: QemuFacts, name: str, wanted: str) -> bool:
 
 
 def qmp_qom_list_types(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
-    facts = qemu_facts()
+    facts = qemu_facts(ctx.vm.machine.profile)
     shown = modelled_types(ctx.vm.machine.profile)
     implements = args.get("implements")
     abstract = args.get("abstract", False)
@@ -86,7 +86,7 @@ def _is_abstract(facts: QemuFacts, name: str) -> bool:
 
 
 def qmp_qom_list_properties(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
-    facts = qemu_facts()
+    facts = qemu_facts(ctx.vm.machine.profile)
     name = args["typename"]
     if name not in modelled_types(ctx.vm.machine.profile):
         # qom/qom-qmp-cmds.c qmp_qom_list_properties
@@ -99,7 +99,7 @@ def qmp_qom_list_properties(ctx: CommandContext, args: Args) -> list[dict[str, A
 
 
 def qmp_device_list_properties(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
-    facts = qemu_facts()
+    facts = qemu_facts(ctx.vm.machine.profile)
     name = args["typename"]
     if name not in modelled_types(ctx.vm.machine.profile):
         # qom/qom-qmp-cmds.c qmp_device_list_properties
