@@ -81,8 +81,8 @@ from qmpnuma.errors import (
 )
 from qmpnuma.hashorder import first_unexpected, qdict_order
 from qmpnuma.machine.backends import USER_CREATABLE_TYPES
-from qmpnuma.machine.cpu_models import X86_CPU_MODELS
-from qmpnuma.machine.device_types import DEVICE_TYPES
+from qmpnuma.machine.cpu_models import x86_cpu_models
+from qmpnuma.machine.device_types import device_types
 from qmpnuma.machine.guest import GuestMode
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
@@ -600,7 +600,7 @@ class _Vl:
     def _device_help(self, opts: QemuOpts) -> None:
         """softmmu/qdev-monitor.c qdev_device_help: ``help`` or ``T,help``."""
         driver = opts.get("driver")
-        names = DEVICE_TYPES.classes
+        names = device_types(self.profile).classes
         if driver is not None and is_help_option(driver):
             raise CliError([], status=0, stdout=help_texts.device_help(self.profile, names))
         if driver is not None and opts.get("help") is not None:
@@ -622,7 +622,8 @@ class _Vl:
 
     def _cpu(self, option: ParsedOption) -> None:
         if option.arg is not None and is_help_option(option.arg):
-            raise CliError([], status=0, stdout=help_texts.cpu_help(self.profile, X86_CPU_MODELS))
+            listing = help_texts.cpu_help(self.profile, x86_cpu_models(self.profile))
+            raise CliError([], status=0, stdout=listing)
         self.cpu_model = option.arg
 
     def _accel(self, option: ParsedOption) -> None:

@@ -52,11 +52,12 @@ def version_text(profile: Profile) -> str:
     )
 
 
-def _newcomer(prog: str) -> str:
+def _newcomer(prog: str, profile: Profile) -> str:
+    major, minor, _ = profile.version
     return (
         f"usage: {prog} [options]\n"
         "\n"
-        f"{prog} answers QMP as qemu-system-x86_64 7.2 does, for the machine its\n"
+        f"{prog} answers QMP as qemu-system-x86_64 {major}.{minor} does, for the machine its\n"
         "options describe (NUMA nodes, CPUs, memory, memory devices), without\n"
         "running a guest.  Name it where you would name qemu-system-x86_64.\n"
         f"With no option at all, {prog} serves a two-node default machine on\n"
@@ -110,7 +111,7 @@ def usage_text(prog: str, profile: Profile, accepted: Callable[[str], bool]) -> 
         for title, lines in sections
         if lines
     )
-    return version_text(profile) + _newcomer(prog) + body + _OWN_OPTIONS
+    return version_text(profile) + _newcomer(prog, profile) + body + _OWN_OPTIONS
 
 
 def _listing(
@@ -130,9 +131,11 @@ def cpu_help(profile: Profile, models: Collection[str]) -> str:
     text: str = qemu_facts(profile).help["cpu"]
     head, sep, flags = text.partition("\n\n")
 
+    prefix = profile.cpu_help_model_prefix
+
     def keep(line: str) -> bool:
-        parts = line.split()
-        return len(parts) >= 2 and parts[1] in models
+        name = line.removeprefix(prefix).split(" ", 1)[0]
+        return line.startswith(prefix) and name in models
 
     return _listing_text(head, keep, 1) + sep + flags
 

@@ -15,7 +15,7 @@ from typing import Any
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import GenericError
 from qmpnuma.facts import qemu_facts
-from qmpnuma.machine.cpu_models import X86_CPU_MODELS
+from qmpnuma.machine.cpu_models import x86_cpu_models
 from qmpnuma.machine.machine_types import machine_classes
 
 __all__ = [
@@ -48,12 +48,13 @@ def qmp_query_kvm(ctx: CommandContext, args: Args) -> dict[str, Any]:
 
 def qmp_query_cpu_definitions(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
     facts = qemu_facts(ctx.vm.machine.profile)
-    return [dict(info) for info in facts.cpu_definitions if info["name"] in X86_CPU_MODELS]
+    models = x86_cpu_models(ctx.vm.machine.profile)
+    return [dict(info) for info in facts.cpu_definitions if info["name"] in models]
 
 
 def qmp_query_cpu_model_expansion(ctx: CommandContext, args: Args) -> dict[str, Any]:
     name = args["model"]["name"]
-    if name not in X86_CPU_MODELS:
+    if name not in x86_cpu_models(ctx.vm.machine.profile):
         # target/i386/cpu.c x86_cpu_class_from_model_name's caller
         raise GenericError(f"CPU model '{name}' not found")
     facts = qemu_facts(ctx.vm.machine.profile)

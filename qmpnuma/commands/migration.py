@@ -52,5 +52,4 @@ def qmp_migrate_recover(ctx: CommandContext, args: Args) -> None:
 
 
 def qmp_migrate_pause(ctx: CommandContext, args: Args) -> None:
-    # migration/migration.c qmp_migrate_pause
-    raise GenericError("migrate-pause is currently only supported during postcopy-active state")
+    raise GenericError(ctx.vm.machine.profile.migrate_pause_error)

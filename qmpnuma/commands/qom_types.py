@@ -18,8 +18,7 @@ from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.facts import QemuFacts, qemu_facts
 from qmpnuma.machine.backends import USER_CREATABLE_TYPES
-from qmpnuma.machine.cpu_models import X86_CPU_MODELS, cpu_type_for_model
-from qmpnuma.machine.device_types import DEVICE_TYPES
+from qmpnuma.machine.device_types import device_types
 from qmpnuma.machine.machine_types import machine_classes
 from qmpnuma.profile import Profile
 
@@ -55,10 +54,10 @@ def modelled_types(profile: Profile) -> frozenset[str]:
     """
     facts = qemu_facts(profile)
     leaves = {mc.qom_type for mc in machine_classes(profile)}
-    leaves |= {cpu_type_for_model(model) for model in X86_CPU_MODELS}
     leaves |= set(USER_CREATABLE_TYPES)
     leaves.add(TCG_ACCEL_TYPE)
-    leaves |= {name for name, dc in DEVICE_TYPES.classes.items() if not dc.abstract}
+    # The CPU types are among the device types.
+    leaves |= {name for name, dc in device_types(profile).classes.items() if not dc.abstract}
     return frozenset(t for leaf in leaves for t in _ancestors(facts, leaf))
 
 

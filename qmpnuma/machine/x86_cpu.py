@@ -15,13 +15,14 @@ two steps as well: ``unplug_request`` is device_del's part and
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
 from qmpnuma.facts import CpuProperty, qemu_facts
 from qmpnuma.machine.acpi_cpu_hotplug import AcpiCpuHotplug
-from qmpnuma.machine.cpu_models import X86_CPU_MODELS, X86_CPU_TYPE_SUFFIX
+from qmpnuma.machine.cpu_models import X86_CPU_TYPE_SUFFIX
 from qmpnuma.machine.numa import CPU_UNSET_NUMA_NODE_ID, numa_cpu_pre_plug
 from qmpnuma.machine.qdev import DeviceClass, DeviceKind, DeviceState, PropertyInfo, PropType
 from qmpnuma.machine.topology import (
@@ -44,7 +45,7 @@ __all__ = [
     "X86CPUKind",
     "X86_CPU_PROPERTIES",
     "X86_CPU_QOM_ORDER",
-    "X86_CPU_TYPES",
+    "x86_cpu_types",
 ]
 
 #: target/i386/cpu.h: apic-id's default, "set it from the topology ids".
@@ -379,12 +380,15 @@ def _unavailable_features(machine: Machine, dev: DeviceState) -> list[str]:
 
 
 _KIND = X86CPUKind()
-#: Every CPU type qemu-system-x86_64 7.2 has, with the abstract ones above them.
-X86_CPU_TYPES = (
-    DeviceClass("cpu", abstract=True),
-    DeviceClass("x86_64-cpu", abstract=True),
-    *(
-        DeviceClass(model + X86_CPU_TYPE_SUFFIX, _KIND, X86_CPU_PROPERTIES, X86_CPU_QOM_ORDER)
-        for model in sorted(X86_CPU_MODELS)
-    ),
-)
+
+
+def x86_cpu_types(models: Collection[str]) -> tuple[DeviceClass, ...]:
+    """The CPU type of each model, with the abstract ones above them."""
+    return (
+        DeviceClass("cpu", abstract=True),
+        DeviceClass("x86_64-cpu", abstract=True),
+        *(
+            DeviceClass(model + X86_CPU_TYPE_SUFFIX, _KIND, X86_CPU_PROPERTIES, X86_CPU_QOM_ORDER)
+            for model in sorted(models)
+        ),
+    )

@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 from qmpnuma.facts import qemu_facts
+from qmpnuma.machine.cpu_models import x86_cpu_models
 from qmpnuma.profile import QEMU_7_2, QEMU_10_0, Profile
 from qmpnuma.protocol.json import encode
 from qmpnuma.qapi.schema import load_profile_schema
@@ -55,3 +56,9 @@ def test_dict_order_survives_the_encoder(profile: Profile, args: int) -> None:
     text = encode(props).decode()
     positions = [text.index(f'"{key}"') for key in reversed(list(props))]
     assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("profile", RECORDED)
+def test_the_profile_has_the_recorded_cpu_models(profile: Profile) -> None:
+    recorded = {info["name"] for info in qemu_facts(profile).cpu_definitions}
+    assert x86_cpu_models(profile) == recorded
