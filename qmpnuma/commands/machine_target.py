@@ -4,7 +4,7 @@ query-cpu-definitions, query-cpu-model-expansion.
 QEMU counterparts: hw/core/machine-qmp-cmds.c (qmp_query_machines,
 qmp_query_target), monitor/qmp-cmds.c (qmp_query_kvm), target/i386/cpu.c
 (qmp_query_cpu_definitions, qmp_query_cpu_model_expansion).  These are facts
-about the binary, recorded from QEMU 7.2 (qmpnuma.facts) and restricted to
+about the binary, recorded from the profile's QEMU (qmpnuma.facts) and restricted to
 the machine types and CPU models that qmpnuma models.
 """
 
@@ -64,7 +64,8 @@ def qmp_query_cpu_model_expansion(ctx: CommandContext, args: Args) -> dict[str, 
                 raise GenericError(reply["error"]["desc"])
             return dict(reply["return"])
     recorded_names = sorted({a["model"]["name"] for a, _ in facts.cpu_model_expansions})
+    major, minor, _ = ctx.vm.machine.profile.version
     raise GenericError(
         f"qmpnuma knows the expansions of CPU models {', '.join(recorded_names)} only, "
-        "as QEMU 7.2 gave them (scripts/record-qemu-facts)"
+        f"as QEMU {major}.{minor} gave them (scripts/record-qemu-facts)"
     )

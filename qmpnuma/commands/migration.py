@@ -3,7 +3,7 @@
 QEMU counterparts: migration/migration.c (qmp_query_migrate_capabilities,
 qmp_migrate_set_capabilities, qmp_migrate_recover, qmp_migrate_pause).
 qmpnuma never migrates: the capabilities are a table the VM keeps (the list
-of names is QEMU 7.2's, recorded), and the recovery commands answer as QEMU
+of names is the profile's QEMU's, recorded), and the recovery commands answer as QEMU
 answers on a machine that is not migrating, so that ``exec-oob`` reaches a
 real command.
 """

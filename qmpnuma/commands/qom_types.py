@@ -1,7 +1,7 @@
 """QOM type introspection: qom-list-types, qom-list-properties, device-list-properties.
 
 QEMU counterpart: qom/qom-qmp-cmds.c.  The types and their property lists
-are QEMU 7.2's, recorded by scripts/record-qemu-facts (qmpnuma.facts); the
+are the profile's QEMU's, recorded by scripts/record-qemu-facts (qmpnuma.facts); the
 commands show the types that qmpnuma models and their ancestors, and treat
 every other name as QEMU treats a type it does not have.  Management
 software decides what to put on a command line from these lists, so a type
