@@ -1,13 +1,14 @@
-"""QEMU 7.2's static facts, as scripts/record-qemu-facts recorded them.
+"""A QEMU release's static facts, as scripts/record-qemu-facts recorded them.
 
 Management software probes an emulator for facts that belong to the QEMU
 binary rather than to a machine: machine types, CPU models, QOM types and
 their properties, command-line option lists, help texts.  They live in
-``qmpnuma/data/qemu72.json`` (recorded from Debian 12's qemu-system-x86_64,
-never edited by hand) and are read once, on first use, into an immutable
-:class:`QemuFacts`.  Which of them qmpnuma shows is decided by the callers,
-from what the model knows: a fact about something we do not model is not
-offered.
+``qmpnuma/data/``, one file per release, named by the profile's
+``facts_file`` (``qemu72.json`` from Debian 12's qemu-system-x86_64,
+``qemu100.json`` from Debian 13's; never edited by hand), and each is read
+once, on first use, into an immutable :class:`QemuFacts`.  Which of them
+qmpnuma shows is decided by the callers, from what the model knows: a fact
+about something we do not model is not offered.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["QemuFacts", "CpuProperty", "qemu_facts"]
+from qmpnuma.profile import Profile
 
-_DATA = "qemu72.json"
+__all__ = ["QemuFacts", "CpuProperty", "qemu_facts"]
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,15 @@ def _insertion_order(value: Any) -> Any:
     return value
 
 
+def qemu_facts(profile: Profile) -> QemuFacts:
+    """The facts of ``profile``'s release, parsed on first use (start-up does
+    not pay for them)."""
+    return _load(profile.facts_file)
+
+
 @functools.cache
-def qemu_facts() -> QemuFacts:
-    """The recorded facts, parsed on first use (start-up does not pay for them)."""
-    text = resources.files("qmpnuma.data").joinpath(_DATA).read_text()
+def _load(name: str) -> QemuFacts:
+    text = resources.files("qmpnuma.data").joinpath(name).read_text()
     data = _insertion_order(json.loads(text))
     tables = data["tables"]
     return QemuFacts(

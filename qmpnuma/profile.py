@@ -126,6 +126,29 @@ class Profile:
     #: hw/core/numa.c ram_block_notifier_add/remove replay the existing
     #: blocks as added/removed (7.2 does both); the seed's only link and unlink.
     ram_block_notifier_replay: bool = True
+    #: The file of qmpnuma/data/ holding the release's binary facts (machine
+    #: types, CPU models, QOM types, help texts...), as
+    #: scripts/record-qemu-facts --oracle recorded them.
+    facts_file: str = "qemu72.json"
+    #: target/i386/cpu.c: the CPU models (versions and aliases included)
+    #: added since 7.2, whose -cpu help and query-cpu-definitions list.
+    new_x86_cpu_models: tuple[str, ...] = ()
+    #: hw/virtio/virtio-balloon.c balloon_stat_names, in their order.
+    balloon_stat_names: tuple[str, ...] = (
+        "stat-swap-in", "stat-swap-out", "stat-major-faults", "stat-minor-faults",
+        "stat-free-memory", "stat-total-memory", "stat-available-memory", "stat-disk-caches",
+        "stat-htlb-pgalloc", "stat-htlb-pgfail",
+    )  # fmt: skip
+    #: system/balloon.c qmp_balloon: a target of 0 or less (7.2 names the
+    #: parameter 'target', 10.0 'value', as the schema does).
+    balloon_size_error: str = "Parameter 'target' expects a size"
+    #: migration/migration.c qmp_migrate_pause outside postcopy.
+    migrate_pause_error: str = (
+        "migrate-pause is currently only supported during postcopy-active state"
+    )
+    #: target/i386/cpu.c x86_cpu_list_entry: what precedes a model's name
+    #: in -cpu help (7.2 names the architecture, 10.0 indents).
+    cpu_help_model_prefix: str = "x86 "
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -170,6 +193,26 @@ QEMU_10_0 = Profile(
     ),
     smp_zero_is_error=True,
     status_info_members=("status", "running"),
+    facts_file="qemu100.json",
+    new_x86_cpu_models=(
+        "ClearwaterForest", "ClearwaterForest-v1", "EPYC-Genoa", "EPYC-Genoa-v1",
+        "EPYC-Milan-v2", "EPYC-Rome-v3", "EPYC-Rome-v4", "EPYC-v4", "GraniteRapids",
+        "GraniteRapids-v1", "GraniteRapids-v2", "Icelake-Server-v7", "SapphireRapids",
+        "SapphireRapids-v1", "SapphireRapids-v2", "SapphireRapids-v3", "SierraForest",
+        "SierraForest-v1", "SierraForest-v2", "YongFeng", "YongFeng-v1", "YongFeng-v2",
+    ),
+    balloon_stat_names=(
+        "stat-swap-in", "stat-swap-out", "stat-major-faults", "stat-minor-faults",
+        "stat-free-memory", "stat-total-memory", "stat-available-memory", "stat-disk-caches",
+        "stat-htlb-pgalloc", "stat-htlb-pgfail", "stat-oom-kills", "stat-alloc-stalls",
+        "stat-async-scans", "stat-direct-scans", "stat-async-reclaims", "stat-direct-reclaims",
+    ),
+    balloon_size_error="Parameter 'value' expects a size",
+    cpu_help_model_prefix="  ",
+    migrate_pause_error=(
+        "migrate-pause is currently only supported during postcopy-active or "
+        "postcopy-recover state"
+    ),
 )
 
 #: hw/core/numa.c around QEMU 4.2/5.0 (the seed-numa-c reference): RAM is

@@ -81,8 +81,8 @@ from qmpnuma.errors import (
 )
 from qmpnuma.hashorder import first_unexpected, qdict_order
 from qmpnuma.machine.backends import USER_CREATABLE_TYPES
-from qmpnuma.machine.cpu_models import X86_CPU_MODELS
-from qmpnuma.machine.device_types import DEVICE_TYPES
+from qmpnuma.machine.cpu_models import x86_cpu_models
+from qmpnuma.machine.device_types import device_types
 from qmpnuma.machine.guest import GuestMode
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
@@ -525,7 +525,7 @@ class _Vl:
         assert option.arg is not None
         if keyval_parse_into(self.machine_opts, option.arg, MACHINE_IMPLIED_KEY):
             names = machine_class_names(self.profile)
-            raise CliError([], status=0, stdout=help_texts.machine_help(names))
+            raise CliError([], status=0, stdout=help_texts.machine_help(self.profile, names))
 
     def _smp(self, option: ParsedOption) -> None:
         """vl.c machine_parse_property_opt(smp-opts, "smp", ...)."""
@@ -551,8 +551,7 @@ class _Vl:
         assert isinstance(qom_type, str)
         self.objects.append(_Object(qom_type, props))
 
-    @staticmethod
-    def _object_help(arg: str) -> None:
+    def _object_help(self, arg: str) -> None:
         """qom/object_interfaces.c user_creatable_print_help_from_qdict."""
         parsed: KeyvalDict = {}
         help_seen = keyval_parse_into(parsed, arg, OBJECT_IMPLIED_KEY)
@@ -560,9 +559,10 @@ class _Vl:
         if (help_seen and qom_type is None) or (
             isinstance(qom_type, str) and is_help_option(qom_type)
         ):
-            raise CliError([], status=0, stdout=help_texts.object_help(USER_CREATABLE_TYPES))
+            listing = help_texts.object_help(self.profile, USER_CREATABLE_TYPES)
+            raise CliError([], status=0, stdout=listing)
         if help_seen and isinstance(qom_type, str):
-            text = help_texts.object_type_help(qom_type, USER_CREATABLE_TYPES)
+            text = help_texts.object_type_help(self.profile, qom_type, USER_CREATABLE_TYPES)
             if text is not None:
                 raise CliError([], status=0, stdout=text)
 
@@ -601,15 +601,14 @@ class _Vl:
             opts = self._parse_noisily(DEVICE_OPTS, option)
             self._device_help(opts)
 
-    @staticmethod
-    def _device_help(opts: QemuOpts) -> None:
+    def _device_help(self, opts: QemuOpts) -> None:
         """softmmu/qdev-monitor.c qdev_device_help: ``help`` or ``T,help``."""
         driver = opts.get("driver")
-        names = DEVICE_TYPES.classes
+        names = device_types(self.profile).classes
         if driver is not None and is_help_option(driver):
-            raise CliError([], status=0, stdout=help_texts.device_help(names))
+            raise CliError([], status=0, stdout=help_texts.device_help(self.profile, names))
         if driver is not None and opts.get("help") is not None:
-            text = help_texts.device_type_help(driver, names)
+            text = help_texts.device_type_help(self.profile, driver, names)
             if text is not None:
                 raise CliError([], status=0, stdout=text)
 
@@ -627,7 +626,8 @@ class _Vl:
 
     def _cpu(self, option: ParsedOption) -> None:
         if option.arg is not None and is_help_option(option.arg):
-            raise CliError([], status=0, stdout=help_texts.cpu_help(X86_CPU_MODELS))
+            listing = help_texts.cpu_help(self.profile, x86_cpu_models(self.profile))
+            raise CliError([], status=0, stdout=listing)
         self.cpu_model = option.arg
 
     def _accel(self, option: ParsedOption) -> None:
@@ -635,7 +635,7 @@ class _Vl:
         name = opts.get("accel")
         if name is None or is_help_option(name):
             # softmmu/vl.c: -accel help lists the accelerators and exits.
-            raise CliError([], status=0, stdout=help_texts.accel_help())
+            raise CliError([], status=0, stdout=help_texts.accel_help(self.profile))
 
     def _help(self, option: ParsedOption) -> None:
         text = help_texts.usage_text(self.reporter.prog, self.profile, is_option)

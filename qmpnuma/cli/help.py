@@ -5,7 +5,7 @@ QEMU counterparts: softmmu/vl.c help() and version(), and the listings of
 ``-object help`` (user_creatable_print_help), ``-device help``
 (qdev_device_help's device list), ``-accel help`` and ``-vga help``.
 
-The texts are QEMU 7.2's, recorded by scripts/record-qemu-facts, restricted
+The texts are the profile's QEMU's, recorded by scripts/record-qemu-facts, restricted
 to what qmpnuma models: the usage lists the options qmpnuma accepts, the
 listings the machine types, CPU models, object and device types it can
 create.  Where QEMU names itself, qmpnuma says what it is.
@@ -52,11 +52,12 @@ def version_text(profile: Profile) -> str:
     )
 
 
-def _newcomer(prog: str) -> str:
+def _newcomer(prog: str, profile: Profile) -> str:
+    major, minor, _ = profile.version
     return (
         f"usage: {prog} [options]\n"
         "\n"
-        f"{prog} answers QMP as qemu-system-x86_64 7.2 does, for the machine its\n"
+        f"{prog} answers QMP as qemu-system-x86_64 {major}.{minor} does, for the machine its\n"
         "options describe (NUMA nodes, CPUs, memory, memory devices), without\n"
         "running a guest.  Name it where you would name qemu-system-x86_64.\n"
         f"With no option at all, {prog} serves a two-node default machine on\n"
@@ -90,10 +91,10 @@ def _option_name(line: str) -> str:
 
 
 def usage_text(prog: str, profile: Profile, accepted: Callable[[str], bool]) -> str:
-    """vl.c help(): QEMU 7.2's entries for the options ``accepted`` says we take."""
+    """vl.c help(): QEMU's entries for the options ``accepted`` says we take."""
     sections: list[tuple[str, list[str]]] = []
     keep = False
-    for line in qemu_facts().help["usage"].split("\n"):
+    for line in qemu_facts(profile).help["usage"].split("\n"):
         if line.startswith(_FOOTER):
             break
         if line.endswith(":") and not line.startswith((_ENTRY, " ")):
@@ -110,27 +111,31 @@ def usage_text(prog: str, profile: Profile, accepted: Callable[[str], bool]) -> 
         for title, lines in sections
         if lines
     )
-    return version_text(profile) + _newcomer(prog) + body + _OWN_OPTIONS
+    return version_text(profile) + _newcomer(prog, profile) + body + _OWN_OPTIONS
 
 
-def _listing(topic: str, keep: Callable[[str], bool], header_lines: int) -> str:
+def _listing(
+    profile: Profile, topic: str, keep: Callable[[str], bool], header_lines: int
+) -> str:
     """A recorded listing: its header, then the lines ``keep`` accepts."""
-    return _listing_text(qemu_facts().help[topic], keep, header_lines) + "\n"
+    return _listing_text(qemu_facts(profile).help[topic], keep, header_lines) + "\n"
 
 
-def machine_help(names: Collection[str]) -> str:
+def machine_help(profile: Profile, names: Collection[str]) -> str:
     """hw/core/machine.c machine_help_func: ``name  description`` lines."""
-    return _listing("machine", lambda line: line.split(" ", 1)[0] in names, 1)
+    return _listing(profile, "machine", lambda line: line.split(" ", 1)[0] in names, 1)
 
 
-def cpu_help(models: Collection[str]) -> str:
+def cpu_help(profile: Profile, models: Collection[str]) -> str:
     """target/i386/cpu.c x86_cpu_list: the models, then the CPUID flags as recorded."""
-    text: str = qemu_facts().help["cpu"]
+    text: str = qemu_facts(profile).help["cpu"]
     head, sep, flags = text.partition("\n\n")
 
+    prefix = profile.cpu_help_model_prefix
+
     def keep(line: str) -> bool:
-        parts = line.split()
-        return len(parts) >= 2 and parts[1] in models
+        name = line.removeprefix(prefix).split(" ", 1)[0]
+        return line.startswith(prefix) and name in models
 
     return _listing_text(head, keep, 1) + sep + flags
 
@@ -142,43 +147,43 @@ def _listing_text(text: str, keep: Callable[[str], bool], header_lines: int) -> 
     return "\n".join([*lines[:header_lines], *kept])
 
 
-def object_help(types: Collection[str]) -> str:
+def object_help(profile: Profile, types: Collection[str]) -> str:
     """qom/object_interfaces.c user_creatable_print_help: the creatable types."""
-    return _listing("object", lambda line: line.strip() in types, 1)
+    return _listing(profile, "object", lambda line: line.strip() in types, 1)
 
 
-def object_type_help(qom_type: str, types: Collection[str]) -> str | None:
-    """``-object TYPE,help``: the type's properties as QEMU 7.2 lists them.
+def object_type_help(profile: Profile, qom_type: str, types: Collection[str]) -> str | None:
+    """``-object TYPE,help``: the type's properties as QEMU lists them.
 
     None for a type qmpnuma does not create: the caller refuses it as QEMU
     refuses an unknown type.
     """
     if qom_type not in types:
         return None
-    text: str = qemu_facts().help["object-types"][qom_type]
+    text: str = qemu_facts(profile).help["object-types"][qom_type]
     return text
 
 
-def device_type_help(driver: str, types: Collection[str]) -> str | None:
-    """``-device TYPE,help``: the type's properties as QEMU 7.2 lists them.
+def device_type_help(profile: Profile, driver: str, types: Collection[str]) -> str | None:
+    """``-device TYPE,help``: the type's properties as QEMU lists them.
 
     None for a type qmpnuma does not model: the device layer refuses it.
     """
-    recorded = qemu_facts().help["device-types"]
+    recorded = qemu_facts(profile).help["device-types"]
     if driver not in types or driver not in recorded:
         return None
     text: str = recorded[driver]
     return text
 
 
-def device_help(types: Collection[str]) -> str:
+def device_help(profile: Profile, types: Collection[str]) -> str:
     """softmmu/qdev-monitor.c qdev_device_help: categories and ``name "T"`` lines.
 
     A category keeps its title line only when one of its devices is listed.
     """
     out: list[str] = []
     title = ""
-    for line in qemu_facts().help["device"].split("\n"):
+    for line in qemu_facts(profile).help["device"].split("\n"):
         if line.endswith(":"):
             title = line
         elif line.startswith('name "') and line.split('"', 2)[1] in types:
@@ -189,9 +194,9 @@ def device_help(types: Collection[str]) -> str:
     return "".join(f"{line}\n" for line in out)
 
 
-def accel_help() -> str:
+def accel_help(profile: Profile) -> str:
     """accel/accel-softmmu.c accel_help_func-like list: what we run as."""
-    title: str = qemu_facts().help["accel"].split("\n", 1)[0]
+    title: str = qemu_facts(profile).help["accel"].split("\n", 1)[0]
     return "".join(f"{line}\n" for line in (title, *ACCELERATORS))
 
 

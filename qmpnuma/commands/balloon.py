@@ -29,8 +29,7 @@ def _have_balloon(ctx: CommandContext) -> None:
 def qmp_balloon(ctx: CommandContext, args: Args) -> None:
     _have_balloon(ctx)
     if args["value"] <= 0:
-        # softmmu/balloon.c qmp_balloon (QERR_INVALID_PARAMETER_VALUE)
-        raise GenericError("Parameter 'target' expects a size")
+        raise GenericError(ctx.vm.machine.profile.balloon_size_error)
 
 
 def qmp_query_balloon(ctx: CommandContext, args: Args) -> dict[str, Any]:

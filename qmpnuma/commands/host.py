@@ -6,7 +6,7 @@ qmp_query_tpm_types), target/i386/sev.c and sgx.c as reached under TCG
 (qmp_query_sev_capabilities, qmp_query_sgx_capabilities),
 iothread.c (qmp_query_iothreads), util/qemu-config.c
 (qmp_query_command_line_options).  The SEV and SGX refusals and the option
-lists are QEMU 7.2's, recorded (qmpnuma.facts); the option lists are QEMU's
+lists are the profile's QEMU's, recorded (qmpnuma.facts); the option lists are QEMU's
 whole, including options that qmpnuma refuses on its command line.
 """
 
@@ -40,17 +40,17 @@ def qmp_query_tpm_types(ctx: CommandContext, args: Args) -> list[str]:
     return []
 
 
-def _recorded_error(command: str) -> GenericError:
-    """The refusal QEMU 7.2 gives under TCG, as recorded."""
-    return GenericError(qemu_facts().replies[command]["error"]["desc"])
+def _recorded_error(ctx: CommandContext, command: str) -> GenericError:
+    """The refusal QEMU gives under TCG, as recorded."""
+    return GenericError(qemu_facts(ctx.vm.machine.profile).replies[command]["error"]["desc"])
 
 
 def qmp_query_sev_capabilities(ctx: CommandContext, args: Args) -> None:
-    raise _recorded_error("query-sev-capabilities")
+    raise _recorded_error(ctx, "query-sev-capabilities")
 
 
 def qmp_query_sgx_capabilities(ctx: CommandContext, args: Args) -> None:
-    raise _recorded_error("query-sgx-capabilities")
+    raise _recorded_error(ctx, "query-sgx-capabilities")
 
 
 def qmp_query_iothreads(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
@@ -60,9 +60,10 @@ def qmp_query_iothreads(ctx: CommandContext, args: Args) -> list[dict[str, Any]]
 
 def qmp_query_command_line_options(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
     option = args.get("option")
+    reply = qemu_facts(ctx.vm.machine.profile).replies["query-command-line-options"]
     infos = [
         dict(info)
-        for info in qemu_facts().replies["query-command-line-options"]["return"]
+        for info in reply["return"]
         if option is None or info["option"] == option
     ]
     if option is not None and not infos:

@@ -3,7 +3,7 @@
 QEMU counterparts: migration/migration.c (qmp_query_migrate_capabilities,
 qmp_migrate_set_capabilities, qmp_migrate_recover, qmp_migrate_pause).
 qmpnuma never migrates: the capabilities are a table the VM keeps (the list
-of names is QEMU 7.2's, recorded), and the recovery commands answer as QEMU
+of names is the profile's QEMU's, recorded), and the recovery commands answer as QEMU
 answers on a machine that is not migrating, so that ``exec-oob`` reaches a
 real command.
 """
@@ -26,13 +26,14 @@ __all__ = [
 Args = dict[str, Any]
 
 
-def _capability_names() -> list[str]:
-    return [c["capability"] for c in qemu_facts().replies["query-migrate-capabilities"]["return"]]
+def _capability_names(ctx: CommandContext) -> list[str]:
+    reply = qemu_facts(ctx.vm.machine.profile).replies["query-migrate-capabilities"]
+    return [c["capability"] for c in reply["return"]]
 
 
 def qmp_query_migrate_capabilities(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
     enabled = ctx.vm.migration_capabilities
-    return [{"capability": name, "state": name in enabled} for name in _capability_names()]
+    return [{"capability": name, "state": name in enabled} for name in _capability_names(ctx)]
 
 
 def qmp_migrate_set_capabilities(ctx: CommandContext, args: Args) -> None:
@@ -41,7 +42,7 @@ def qmp_migrate_set_capabilities(ctx: CommandContext, args: Args) -> None:
     changes = {c["capability"]: c["state"] for c in args["capabilities"]}
     enabled = ctx.vm.migration_capabilities
     ctx.vm.migration_capabilities = frozenset(
-        name for name in _capability_names() if changes.get(name, name in enabled)
+        name for name in _capability_names(ctx) if changes.get(name, name in enabled)
     )
 
 
@@ -51,5 +52,4 @@ def qmp_migrate_recover(ctx: CommandContext, args: Args) -> None:
 
 
 def qmp_migrate_pause(ctx: CommandContext, args: Args) -> None:
-    # migration/migration.c qmp_migrate_pause
-    raise GenericError("migrate-pause is currently only supported during postcopy-active state")
+    raise GenericError(ctx.vm.machine.profile.migrate_pause_error)

@@ -1,7 +1,7 @@
 """QOM type introspection: qom-list-types, qom-list-properties, device-list-properties.
 
 QEMU counterpart: qom/qom-qmp-cmds.c.  The types and their property lists
-are QEMU 7.2's, recorded by scripts/record-qemu-facts (qmpnuma.facts); the
+are the profile's QEMU's, recorded by scripts/record-qemu-facts (qmpnuma.facts); the
 commands show the types that qmpnuma models and their ancestors, and treat
 every other name as QEMU treats a type it does not have.  Management
 software decides what to put on a command line from these lists, so a type
@@ -18,8 +18,7 @@ from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.facts import QemuFacts, qemu_facts
 from qmpnuma.machine.backends import USER_CREATABLE_TYPES
-from qmpnuma.machine.cpu_models import X86_CPU_MODELS, cpu_type_for_model
-from qmpnuma.machine.device_types import DEVICE_TYPES
+from qmpnuma.machine.device_types import device_types
 from qmpnuma.machine.machine_types import machine_classes
 from qmpnuma.profile import Profile
 
@@ -53,12 +52,12 @@ def modelled_types(profile: Profile) -> frozenset[str]:
 
     A fact of the profile and the recorded data, computed once per profile.
     """
-    facts = qemu_facts()
+    facts = qemu_facts(profile)
     leaves = {mc.qom_type for mc in machine_classes(profile)}
-    leaves |= {cpu_type_for_model(model) for model in X86_CPU_MODELS}
     leaves |= set(USER_CREATABLE_TYPES)
     leaves.add(TCG_ACCEL_TYPE)
-    leaves |= {name for name, dc in DEVICE_TYPES.classes.items() if not dc.abstract}
+    # The CPU types are among the device types.
+    leaves |= {name for name, dc in device_types(profile).classes.items() if not dc.abstract}
     return frozenset(t for leaf in leaves for t in _ancestors(facts, leaf))
 
 
@@ -68,7 +67,7 @@ def _implements(facts: QemuFacts, name: str, wanted: str) -> bool:
 
 
 def qmp_qom_list_types(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
-    facts = qemu_facts()
+    facts = qemu_facts(ctx.vm.machine.profile)
     shown = modelled_types(ctx.vm.machine.profile)
     implements = args.get("implements")
     abstract = args.get("abstract", False)
@@ -86,7 +85,7 @@ def _is_abstract(facts: QemuFacts, name: str) -> bool:
 
 
 def qmp_qom_list_properties(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
-    facts = qemu_facts()
+    facts = qemu_facts(ctx.vm.machine.profile)
     name = args["typename"]
     if name not in modelled_types(ctx.vm.machine.profile):
         # qom/qom-qmp-cmds.c qmp_qom_list_properties
@@ -99,7 +98,7 @@ def qmp_qom_list_properties(ctx: CommandContext, args: Args) -> list[dict[str, A
 
 
 def qmp_device_list_properties(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
-    facts = qemu_facts()
+    facts = qemu_facts(ctx.vm.machine.profile)
     name = args["typename"]
     if name not in modelled_types(ctx.vm.machine.profile):
         # qom/qom-qmp-cmds.c qmp_device_list_properties

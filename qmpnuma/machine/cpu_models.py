@@ -1,18 +1,22 @@
 """x86 CPU models: what ``-cpu MODEL[,features]`` may name (target/i386/cpu.c).
 
 The names are those ``qemu-system-x86_64 -cpu help`` lists in QEMU 7.2,
-versioned ones and aliases alike; each is a QOM type ``<model>-x86_64-cpu``,
-which is what query-hotpluggable-cpus reports as ``type``.
+versioned ones and aliases alike, and a profile's later ones
+(x86_cpu_models); each is a QOM type ``<model>-x86_64-cpu``, which is what
+query-hotpluggable-cpus reports as ``type``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 from qmpnuma.errors import GenericError
+from qmpnuma.profile import Profile
 
 __all__ = [
     "X86_CPU_MODELS",
+    "x86_cpu_models",
     "HOST_MODEL",
     "X86_CPU_TYPE_SUFFIX",
     "cpu_model_name",
@@ -66,6 +70,12 @@ _NO_LM_MODELS = _PSE36_MODELS | {"486", "base", "coreduo", "n270", "pentium", "q
 X86_CPU_TYPE_SUFFIX = "-x86_64-cpu"
 
 
+@functools.cache
+def x86_cpu_models(profile: Profile) -> frozenset[str]:
+    """The CPU models of ``profile``'s release: 7.2's and those added since."""
+    return X86_CPU_MODELS | frozenset(profile.new_x86_cpu_models)
+
+
 def cpu_model_name(option: str) -> str:
     """The model part of ``-cpu MODEL[,features]``."""
     return option.split(",", 1)[0]
@@ -88,7 +98,7 @@ def x86_cpu_phys_bits(model: str) -> int:
     return 36 if name in _PSE36_MODELS else 32
 
 
-def cpu_type_for_model(option: str) -> str:
+def cpu_type_for_model(option: str, profile: Profile) -> str:
     """The QOM type of ``-cpu``'s model (softmmu/vl.c parse_cpu_option).
 
     Feature flags after the first comma are not checked: QEMU applies them
@@ -102,6 +112,6 @@ def cpu_type_for_model(option: str) -> str:
         # cpu.c parse_cpu_option: g_strsplit("") has no first piece.
         raise GenericError("-cpu option cannot be empty")
     model = cpu_model_name(option)
-    if model not in X86_CPU_MODELS:
+    if model not in x86_cpu_models(profile):
         raise GenericError(f"unable to find CPU model '{model}'")
     return model + X86_CPU_TYPE_SUFFIX

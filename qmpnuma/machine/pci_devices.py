@@ -39,12 +39,6 @@ __all__ = [
 
 #: hw/virtio/virtio-balloon.c: a statistic the guest never reported.
 GUEST_STATS_UNSET = (1 << 64) - 1
-#: balloon_stat_names, in the order balloon_stats_get_all visits them.
-_STAT_NAMES = (
-    "stat-swap-in", "stat-swap-out", "stat-major-faults", "stat-minor-faults",
-    "stat-free-memory", "stat-total-memory", "stat-available-memory", "stat-disk-caches",
-    "stat-htlb-pgalloc", "stat-htlb-pgfail",
-)  # fmt: skip
 #: hw/mem/pc-dimm.c TYPE_PC_DIMM: the balloon counts these (not nvdimm).
 _PC_DIMM = "pc-dimm"
 
@@ -70,7 +64,8 @@ class BalloonKind(PCIDeviceKind):
     def get_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
         if name == "guest-stats":
             # balloon_stats_get_all: last-update, then every statistic.
-            return {"last-update": 0, "stats": dict.fromkeys(_STAT_NAMES, GUEST_STATS_UNSET)}
+            stats = dict.fromkeys(machine.profile.balloon_stat_names, GUEST_STATS_UNSET)
+            return {"last-update": 0, "stats": stats}
         return super().get_property(machine, dev, name)
 
 

@@ -15,13 +15,14 @@ two steps as well: ``unplug_request`` is device_del's part and
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
 from qmpnuma.facts import CpuProperty, qemu_facts
 from qmpnuma.machine.acpi_cpu_hotplug import AcpiCpuHotplug
-from qmpnuma.machine.cpu_models import X86_CPU_MODELS, X86_CPU_TYPE_SUFFIX
+from qmpnuma.machine.cpu_models import X86_CPU_TYPE_SUFFIX
 from qmpnuma.machine.numa import CPU_UNSET_NUMA_NODE_ID, numa_cpu_pre_plug
 from qmpnuma.machine.qdev import DeviceClass, DeviceKind, DeviceState, PropertyInfo, PropType
 from qmpnuma.machine.topology import (
@@ -44,7 +45,7 @@ __all__ = [
     "X86CPUKind",
     "X86_CPU_PROPERTIES",
     "X86_CPU_QOM_ORDER",
-    "X86_CPU_TYPES",
+    "x86_cpu_types",
 ]
 
 #: target/i386/cpu.h: apic-id's default, "set it from the topology ids".
@@ -331,7 +332,7 @@ class X86CPUKind(DeviceKind):
         _board_cpus(machine).unplug(_plugged(dev))
 
     def qom_list(self, machine: Machine, dev: DeviceState) -> tuple[tuple[str, str], ...]:
-        recorded = _recorded_properties(dev)
+        recorded = _recorded_properties(machine, dev)
         if recorded is None:
             return (*super().qom_list(machine, dev), UNAVAILABLE_FEATURES)
         return tuple((p.name, p.qom_type) for p in recorded if p.name != "type")
@@ -340,9 +341,9 @@ class X86CPUKind(DeviceKind):
         """The modelled topology properties, else the recorded CPUID and tunables."""
         if name in dev.props:
             return dev.props[name]
-        if name == UNAVAILABLE_FEATURES[0] and _recorded_properties(dev) is None:
-            return _unavailable_features(dev)
-        recorded = _recorded_properties(dev) or ()
+        if name == UNAVAILABLE_FEATURES[0] and _recorded_properties(machine, dev) is None:
+            return _unavailable_features(machine, dev)
+        recorded = _recorded_properties(machine, dev) or ()
         prop = next((p for p in recorded if p.name == name), None)
         if prop is None or not prop.read:
             raise GenericError(f"qmpnuma does not model the CPU's '{name}' property")
@@ -351,15 +352,15 @@ class X86CPUKind(DeviceKind):
         return prop.value
 
 
-def _recorded_properties(dev: DeviceState) -> tuple[CpuProperty, ...] | None:
-    """QEMU 7.2's boot CPU of this model, as scripts/record-qemu-facts saw it.
+def _recorded_properties(machine: Machine, dev: DeviceState) -> tuple[CpuProperty, ...] | None:
+    """QEMU's boot CPU of this model, as scripts/record-qemu-facts saw it.
 
     libvirt reads every feature flag of the boot CPU at domain start (about
     400 qom-gets); the values are those of the model under TCG, which
     ``-cpu`` feature flags would change (they are not modelled).
     """
     model = dev.dc.name.removesuffix(X86_CPU_TYPE_SUFFIX)
-    return qemu_facts().cpu_properties.get(model)
+    return qemu_facts(machine.profile).cpu_properties.get(model)
 
 
 #: target/i386/cpu.c x86_cpu_get_unavailable_features: libvirt reads it at
@@ -367,24 +368,27 @@ def _recorded_properties(dev: DeviceState) -> tuple[CpuProperty, ...] | None:
 UNAVAILABLE_FEATURES = ("unavailable-features", "strList")
 
 
-def _unavailable_features(dev: DeviceState) -> list[str]:
+def _unavailable_features(machine: Machine, dev: DeviceState) -> list[str]:
     """What TCG lacks of the model: QEMU 7.2 gives the realized CPU the list
     that query-cpu-definitions reports for its model (both come from
     x86_cpu_filter_features against the accelerator)."""
     typename = dev.dc.name
-    for info in qemu_facts().cpu_definitions:
+    for info in qemu_facts(machine.profile).cpu_definitions:
         if info["typename"] == typename:
             return list(info.get("unavailable-features", []))
     return []
 
 
 _KIND = X86CPUKind()
-#: Every CPU type qemu-system-x86_64 7.2 has, with the abstract ones above them.
-X86_CPU_TYPES = (
-    DeviceClass("cpu", abstract=True),
-    DeviceClass("x86_64-cpu", abstract=True),
-    *(
-        DeviceClass(model + X86_CPU_TYPE_SUFFIX, _KIND, X86_CPU_PROPERTIES, X86_CPU_QOM_ORDER)
-        for model in sorted(X86_CPU_MODELS)
-    ),
-)
+
+
+def x86_cpu_types(models: Collection[str]) -> tuple[DeviceClass, ...]:
+    """The CPU type of each model, with the abstract ones above them."""
+    return (
+        DeviceClass("cpu", abstract=True),
+        DeviceClass("x86_64-cpu", abstract=True),
+        *(
+            DeviceClass(model + X86_CPU_TYPE_SUFFIX, _KIND, X86_CPU_PROPERTIES, X86_CPU_QOM_ORDER)
+            for model in sorted(models)
+        ),
+    )

@@ -273,6 +273,24 @@ def _play(mon: _Monitor, scenario: Scenario, t: Transcript) -> None:
             break
 
 
+#: Where Debian's QEMU loads its modules from (a path built in, not relocated).
+MODULE_DIR = "/usr/lib/x86_64-linux-gnu/qemu"
+
+
+def _own_modules(root: Path) -> tuple[str, ...]:
+    """A prefix that shows QEMU 10.0 the root's modules where it looks for them.
+
+    The host's are 7.2's: 10.0 refuses them and aborts when qom-list-types
+    or -device help loads every module.  A private mount namespace (no
+    privilege needed) puts the root's directory over the host's.
+    """
+    if not os.path.isdir(MODULE_DIR):
+        return ()
+    bind = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+    return ("unshare", "--map-root-user", "--mount", "sh", "-c", bind, "sh",
+            f"{root}{MODULE_DIR}", MODULE_DIR)  # fmt: skip
+
+
 def _trixie_qemu() -> tuple[str, ...] | None:
     """QEMU 10.0 run from the unpacked root through that root's own loader."""
     root = TRIXIE_ROOT
@@ -280,6 +298,7 @@ def _trixie_qemu() -> tuple[str, ...] | None:
         return None
     libs = f"{root}/usr/lib/x86_64-linux-gnu:{root}/lib/x86_64-linux-gnu"
     return (
+        *_own_modules(root),
         f"{root}/lib64/ld-linux-x86-64.so.2", "--library-path", libs,
         # The program name QEMU prints in its messages, as if installed.
         "--argv0", "qemu-system-x86_64",

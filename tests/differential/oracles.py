@@ -16,8 +16,16 @@ ONLY = {"scenarios_v10_0": "10.0"}
 #: Modules checked against an oracle other than 7.2.
 CHECKED: dict[str, tuple[str, ...]] = {
     "10.0": (
-        "scenarios_backends", "scenarios_cli", "scenarios_preconfig", "scenarios_protocol",
-        "scenarios_qapi", "scenarios_queries", "scenarios_robustness", "scenarios_v10_0",
+        "scenarios_backends",
+        "scenarios_cli",
+        "scenarios_launch",
+        "scenarios_preconfig",
+        "scenarios_probe",
+        "scenarios_protocol",
+        "scenarios_qapi",
+        "scenarios_queries",
+        "scenarios_robustness",
+        "scenarios_v10_0",
     ),
 }  # fmt: skip
 

@@ -41,8 +41,8 @@ def test_usage_lists_only_accepted_options() -> None:
 
 
 def test_listings_are_restricted() -> None:
-    assert "microvm" not in machine_help(["pc", "pc-i440fx-7.2"])
-    text = device_help({"pc-dimm", "nvdimm"})
+    assert "microvm" not in machine_help(QEMU_7_2, ["pc", "pc-i440fx-7.2"])
+    text = device_help(QEMU_7_2, {"pc-dimm", "nvdimm"})
     assert text == ('Storage devices:\nname "nvdimm", desc "DIMM memory module"\n\n'
                     'Uncategorized devices:\nname "pc-dimm", desc "DIMM memory module"\n')
     assert fails("-object", "iothread,help").stdout == ""  # refused as an unknown type

@@ -32,7 +32,7 @@ from qmpnuma.errors import DeviceNotActive, DeviceNotFound, GenericError
 from qmpnuma.facts import qemu_facts
 from qmpnuma.machine.device_types import DEVICE_TYPES
 from qmpnuma.machine.runstate import Chardev
-from qmpnuma.profile import QEMU_7_2
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0, Profile
 from tests.unit.contexts import command_context
 
 MiB = 1 << 20
@@ -49,9 +49,10 @@ def names(types: object) -> list[str]:
     return [t["name"] for t in types]
 
 
-def test_every_modelled_type_has_recorded_properties() -> None:
-    facts = qemu_facts()
-    for name in modelled_types(QEMU_7_2):
+@pytest.mark.parametrize("profile", [QEMU_7_2, QEMU_10_0], ids=["7.2", "10.0"])
+def test_every_modelled_type_has_recorded_properties(profile: Profile) -> None:
+    facts = qemu_facts(profile)
+    for name in modelled_types(profile):
         assert name in facts.qom_properties, name
     for name, dc in DEVICE_TYPES.classes.items():
         if not dc.abstract:

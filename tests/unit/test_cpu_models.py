@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from qmpnuma.machine.cpu_models import X86_CPU_MODELS, is_amd_model, x86_cpu_phys_bits
+from qmpnuma.errors import GenericError
+from qmpnuma.machine.cpu_models import (
+    X86_CPU_MODELS,
+    cpu_type_for_model,
+    is_amd_model,
+    x86_cpu_phys_bits,
+)
+from qmpnuma.machine.device_types import device_types
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0
 
 
 @pytest.mark.parametrize(
@@ -25,3 +33,11 @@ def test_amd_vendor() -> None:
     assert {"qemu64", "max", "athlon", "phenom-v1", "Opteron_G5", "EPYC-Rome"} <= amd
     # Dhyana is Hygon, not AMD.
     assert not {"Dhyana", "Skylake-Client", "qemu32", "kvm64"} & amd
+
+
+def test_models_added_since_7_2_are_10_0s_only() -> None:
+    assert cpu_type_for_model("GraniteRapids,+avx", QEMU_10_0) == "GraniteRapids-x86_64-cpu"
+    with pytest.raises(GenericError, match="^unable to find CPU model 'GraniteRapids'$"):
+        cpu_type_for_model("GraniteRapids", QEMU_7_2)
+    assert "YongFeng-v2-x86_64-cpu" in device_types(QEMU_10_0).classes
+    assert "YongFeng-v2-x86_64-cpu" not in device_types(QEMU_7_2).classes

@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "profile": {"profile"},
     "cutils": {"cutils", "errors"},
     "hashorder": {"hashorder"},
-    "facts": {"facts"},
+    "facts": {"facts", "profile"},
     "data": set(),
     "frozen": {"frozen"},
     "machine": {"machine"} | BOTTOM,
