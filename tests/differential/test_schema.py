@@ -31,6 +31,10 @@ NARROWER = {
     "query-block": ("no block nodes: BlockDeviceInfo without image or dirty bitmaps", True),
     "query-named-block-nodes": ("no block nodes: BlockDeviceInfo without image", True),
 }
+#: Entry -> why it still differs, per oracle (strict: a fix must leave the list).
+KNOWN_DIFFERENCES = {
+    "10.0": {"object-add": "memory-backend-file has 'offset' and 'rom' (model not yet)"},
+}
 #: qmpnuma's own commands (schema/qmpnuma.json), which QEMU does not have.
 OWN_PREFIX = "x-qmpnuma-"
 
@@ -65,7 +69,13 @@ def theirs() -> dict[str, dict[str, Any]]:
     return _theirs()
 
 
-@pytest.mark.parametrize("name", _declared())
+def _param(name: str) -> object:
+    reason = KNOWN_DIFFERENCES.get(harness.ORACLE, {}).get(name)
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(name, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("name", [_param(name) for name in _declared()])
 def test_entry_is_the_oracles(name: str, theirs: dict[str, dict[str, Any]]) -> None:
     assert name in theirs, f"QEMU {harness.ORACLE} has no {name}"
     ours = subtree(index(_ours()), name)
@@ -75,5 +85,7 @@ def test_entry_is_the_oracles(name: str, theirs: dict[str, dict[str, Any]]) -> N
     assert ours == expected
 
 
-def test_narrower_entries_are_declared() -> None:
+def test_listed_entries_are_declared() -> None:
     assert set(NARROWER) <= set(_declared())
+    for known in KNOWN_DIFFERENCES.values():
+        assert set(known) <= set(_declared())
