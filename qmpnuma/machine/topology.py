@@ -21,7 +21,6 @@ from qmpnuma.profile import Profile
 __all__ = [
     "SmpConfig",
     "CpuSlot",
-    "SMP_KEYS",
     "machine_parse_smp_config",
     "DEFAULT_SMP",
     "x86_possible_cpu_arch_ids",
@@ -33,10 +32,6 @@ __all__ = [
     "INSTANCE_ID_KEYS",
 ]
 
-#: SMPConfiguration members (qapi/machine.json, 10.0), in schema order; 7.2
-#: has no drawers, books or modules (Profile.smp_members).
-SMP_KEYS = ("cpus", "drawers", "books", "sockets", "dies", "clusters", "modules", "cores",
-            "threads", "maxcpus")  # fmt: skip
 #: CpuInstanceProperties topology members, in schema order (10.0; 7.2 has
 #: no drawer-id, book-id or module-id, which its slots never carry).
 INSTANCE_ID_KEYS = ("drawer-id", "book-id", "socket-id", "die-id", "cluster-id", "module-id",

@@ -57,6 +57,8 @@ _UINT32_MASK = 0xFFFFFFFF
 #: The topology properties in the order x86_cpu_pre_plug checks them
 #: (module-id: 10.0; a 7.2 CPU has none and is always in module 0).
 _TOPOLOGY_NAMES = ("socket-id", "die-id", "module-id", "core-id", "thread-id")
+#: The same levels as x86_cpu_pre_plug's "Invalid CPU [...]" names them.
+_LEVELS = tuple(name.removesuffix("-id") for name in _TOPOLOGY_NAMES)
 
 
 @dataclass(frozen=True)
@@ -232,12 +234,10 @@ class X86Cpus:
 
     def _place(self, apic_id: int) -> str:
         """``socket: 1, die: 0, [module: 0, ]core: 0, thread: 1``."""
-        socket, die, module, core, thread = x86_topo_ids_from_apicid(self.smp, apic_id)
-        levels = [("socket", socket), ("die", die), ("module", module), ("core", core)]
-        levels.append(("thread", thread))
+        ids = x86_topo_ids_from_apicid(self.smp, apic_id)
         return ", ".join(
             f"{level}: {value}"
-            for level, value in levels
+            for level, value in zip(_LEVELS, ids, strict=True)
             if level != "module" or self.modules_supported
         )
 
