@@ -149,6 +149,18 @@ class Profile:
     #: target/i386/cpu.c x86_cpu_list_entry: what precedes a model's name
     #: in -cpu help (7.2 names the architecture, 10.0 indents).
     cpu_help_model_prefix: str = "x86 "
+    #: qapi/machine.json SMPConfiguration: its members in visiting order
+    #: (10.0 adds drawers, books and modules), which -smp takes and
+    #: qom-get /machine smp reports.
+    smp_members: tuple[str, ...] = (
+        "cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus",
+    )  # fmt: skip
+    #: hw/core/machine-smp.c machine_parse_smp_config: the optional levels,
+    #: in the order a value > 1 on a machine without them is refused.
+    smp_optional_levels: tuple[str, ...] = ("dies", "clusters")
+    #: softmmu/qdev-monitor.c qmp_device_add: the arguments reach the device
+    #: as JSON values (10.0) or as QemuOpts strings (7.2).
+    device_add_from_json: bool = False
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -213,6 +225,10 @@ QEMU_10_0 = Profile(
         "migrate-pause is currently only supported during postcopy-active or "
         "postcopy-recover state"
     ),
+    smp_members=("cpus", "drawers", "books", "sockets", "dies", "clusters", "modules")
+    + ("cores", "threads", "maxcpus"),
+    smp_optional_levels=("modules", "clusters", "dies", "books", "drawers"),
+    device_add_from_json=True,
 )
 
 #: hw/core/numa.c around QEMU 4.2/5.0 (the seed-numa-c reference): RAM is

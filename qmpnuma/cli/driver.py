@@ -141,18 +141,18 @@ OBJECT_IMPLIED_KEY = "qom-type"
 #: softmmu/vl.c: the implied keys of -machine and -smp (keyval syntax).
 MACHINE_IMPLIED_KEY = "type"
 SMP_IMPLIED_KEY = "cpus"
-#: softmmu/vl.c qemu_smp_opts, for ``-smp help`` (its members, all numbers).
-SMP_OPTS = QemuOptsList(
-    "smp-opts",
-    implied_opt_name=SMP_IMPLIED_KEY,
-    merge_lists=True,
-    desc=tuple(
-        QemuOptDesc(name, OptType.NUMBER)
-        for name in ("cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus")
-    ),
-)
-#: qapi/machine.json SMPConfiguration members, in visiting order (7.2).
-SMP_MEMBERS = ("cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus")
+
+
+def smp_opts(profile: Profile) -> QemuOptsList:
+    """softmmu/vl.c qemu_smp_opts, for ``-smp help``: SMPConfiguration's members."""
+    return QemuOptsList(
+        "smp-opts",
+        implied_opt_name=SMP_IMPLIED_KEY,
+        merge_lists=True,
+        desc=tuple(QemuOptDesc(name, OptType.NUMBER) for name in profile.smp_members),
+    )
+
+
 #: qapi/machine.json MemorySizeConfiguration members and their QAPI types.
 MEMORY_MEMBERS = (("size", "size"), ("max-size", "size"), ("slots", "uint64"))
 #: Machine options that vl.c takes out before setting properties.
@@ -532,7 +532,7 @@ class _Vl:
         assert option.arg is not None
         prop: KeyvalDict = {}
         if keyval_parse_into(prop, option.arg, SMP_IMPLIED_KEY):
-            raise CliError([], status=0, stdout=qemu_opts_print_help(SMP_OPTS))
+            raise CliError([], status=0, stdout=qemu_opts_print_help(smp_opts(self.profile)))
         keyval_merge(self.machine_opts, {"smp": prop})
 
     def _object(self, option: ParsedOption) -> None:
@@ -826,7 +826,7 @@ class _Vl:
 
     def _visit_smp(self, value: str | KeyvalDict) -> dict[str, int]:
         """SMPConfiguration through QEMU's keyval input visitor."""
-        members = list(SMP_MEMBERS)
+        members = list(self.profile.smp_members)
         struct = self._visit_struct("smp", value, members)
         config: dict[str, int] = {}
         for member in members:

@@ -24,6 +24,7 @@ from qmpnuma.commands.memory import (
     qmp_query_memory_size_summary,
 )
 from qmpnuma.errors import QMPError
+from qmpnuma.machine.topology import INSTANCE_ID_KEYS
 
 __all__ = [
     "hmp_info_cpus",
@@ -35,8 +36,9 @@ __all__ = [
     "INFO_COMMANDS",
 ]
 
-#: CpuInstanceProperties printed by ``info hotpluggable-cpus``, in order.
-_CPU_PROP_KEYS = ("node-id", "socket-id", "die-id", "cluster-id", "core-id", "thread-id")
+#: CpuInstanceProperties printed by ``info hotpluggable-cpus``, in order
+#: (drawer-id, book-id and module-id: 10.0, whose slots alone carry them).
+_CPU_PROP_KEYS = ("node-id", *INSTANCE_ID_KEYS)
 
 
 def _error(err: QMPError) -> str:

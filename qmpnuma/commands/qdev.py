@@ -60,7 +60,12 @@ def qemu_opts_from_qdict(args: dict[str, object]) -> dict[str, object]:
 
 
 def qmp_device_add(ctx: CommandContext, args: dict[str, object]) -> None:
-    ctx.vm.machine.device_add(qemu_opts_from_qdict(args), from_json=False, reporter=ctx.reporter)
+    machine = ctx.vm.machine
+    if machine.profile.device_add_from_json:
+        # 10.0: the arguments as they are, without QemuOpts' id check.
+        machine.device_add(dict(args), from_json=True, reporter=ctx.reporter)
+    else:
+        machine.device_add(qemu_opts_from_qdict(args), from_json=False, reporter=ctx.reporter)
 
 
 def qmp_device_del(ctx: CommandContext, args: dict[str, object]) -> None:

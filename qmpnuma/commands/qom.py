@@ -106,15 +106,11 @@ def _machine_node(machine: Machine) -> QomNode:
     device_memory = machine.device_memory
     values: dict[str, object] = {
         "memory": memory,
+        # machine_get_smp: every SMPConfiguration member of the release.
         "smp": {
-            "cpus": smp.cpus,
-            "sockets": smp.sockets,
-            "dies": smp.dies,
-            "clusters": smp.clusters,
-            "cores": smp.cores,
-            "threads": smp.threads,
-            "maxcpus": smp.max_cpus,
-        },  # fmt: skip
+            member: getattr(smp, "max_cpus" if member == "maxcpus" else member)
+            for member in machine.profile.smp_members
+        },
         "dump-guest-core": machine.properties["dump-guest-core"],
         "memory-backend": f"{OBJECTS_ROOT}/{machine.memdev.id}" if machine.memdev else "",
         "mem-merge": machine.properties["mem-merge"],

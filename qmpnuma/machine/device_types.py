@@ -26,10 +26,12 @@ _DEVICE = DeviceClass("device", abstract=True)
 
 @functools.cache
 def device_types(profile: Profile) -> DeviceRegistry:
-    """The device types of ``profile``'s release (its CPU models differ)."""
+    """The device types of ``profile``'s release: its CPU models, and their
+    properties (module-id on 10.0), differ."""
+    cpus = x86_cpu_types(x86_cpu_models(profile), module_id=profile.x86_modules)
     return DeviceRegistry.of(
-        [_DEVICE, *x86_cpu_types(x86_cpu_models(profile)), PC_DIMM, NVDIMM, VIRTIO_MEM_PCI,
-         VIRTIO_PMEM_PCI, PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI],
+        [_DEVICE, *cpus, PC_DIMM, NVDIMM, VIRTIO_MEM_PCI, VIRTIO_PMEM_PCI, PIIX3_USB_UHCI,
+         VIRTIO_BALLOON_PCI],
         [device_alias],
     )  # fmt: skip
 

@@ -533,7 +533,9 @@ class Machine:
                 self.profile.amd_hyperthreading_warning.format(threads=self._smp.threads)
             )
         acpi = AcpiCpuHotplug() if self.has_acpi_device else None
-        self.cpus = X86Cpus(self._smp, self.cpu_type, self._slots, acpi)
+        self.cpus = X86Cpus(
+            self._smp, self.cpu_type, self._slots, acpi, modules_supported=self.mc.modules_supported
+        )
         dc = self.qdev.registry.lookup(self.cpu_type)
         assert dc is not None, f"{self.cpu_type} is not registered"
         for index in range(self._smp.cpus):

@@ -110,8 +110,7 @@ class MachineClass:
     legacy_numa_auto_assign_ram: bool = False
     #: MachineClass::deprecation_reason; vl.c warns when the type is used.
     deprecation_reason: str | None = None
-    #: smp_props.modules_supported (x86 from 9.1).  -smp modules= is not
-    #: parsed yet, so a machine's modules are always 1.
+    #: smp_props.modules_supported (x86 from 9.1).
     modules_supported: bool = False
 
     @property

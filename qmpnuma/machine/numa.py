@@ -27,7 +27,6 @@ from qmpnuma.machine.hmat import (
 )
 from qmpnuma.machine.machine_types import MachineClass
 from qmpnuma.machine.topology import (
-    INSTANCE_ID_KEYS,
     CpuSlot,
     cpu_slot_to_string,
     x86_get_default_cpu_node_id,
@@ -140,6 +139,11 @@ def _opt_int(opts: Mapping[str, object], key: str) -> int | None:
     return value
 
 
+#: The ids machine_set_cpu_numa_node matches, in the order it refuses one
+#: the slots lack.  10.0's drawer-id and book-id are taken and ignored.
+_MATCHED_IDS = ("thread-id", "core-id", "module-id", "cluster-id", "socket-id", "die-id")
+
+
 def machine_set_cpu_numa_node(
     state: NumaState, slots: list[CpuSlot], props: Mapping[str, int]
 ) -> None:
@@ -154,9 +158,8 @@ def machine_set_cpu_numa_node(
     node_id = props["node-id"]
     # The keys asked for, looked up once: -numa cpus=0-254 makes 255 calls
     # over 255 slots.
-    asked = [key for key in ("thread-id", "core-id", "cluster-id", "socket-id", "die-id")
-             if key in props]  # fmt: skip
-    wanted = [(key, props[key]) for key in INSTANCE_ID_KEYS if key in props]
+    asked = [key for key in _MATCHED_IDS if key in props]
+    wanted = [(key, props[key]) for key in asked]
     match = False
     for i, slot in enumerate(slots):
         for key in asked:

@@ -21,7 +21,6 @@ from qmpnuma.profile import Profile
 __all__ = [
     "SmpConfig",
     "CpuSlot",
-    "SMP_KEYS",
     "machine_parse_smp_config",
     "DEFAULT_SMP",
     "x86_possible_cpu_arch_ids",
@@ -29,13 +28,14 @@ __all__ = [
     "x86_get_default_cpu_node_id",
     "x86_apicid_from_topo_ids",
     "x86_topo_ids_from_apicid",
+    "X86TopoIds",
     "INSTANCE_ID_KEYS",
 ]
 
-#: SMPConfiguration members (qapi/machine.json, 7.2), in schema order.
-SMP_KEYS = ("cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus")
-#: CpuInstanceProperties topology members, in schema order (7.2).
-INSTANCE_ID_KEYS = ("socket-id", "die-id", "cluster-id", "core-id", "thread-id")
+#: CpuInstanceProperties topology members, in schema order (10.0; 7.2 has
+#: no drawer-id, book-id or module-id, which its slots never carry).
+INSTANCE_ID_KEYS = ("drawer-id", "book-id", "socket-id", "die-id", "cluster-id", "module-id",
+                    "core-id", "thread-id")  # fmt: skip
 
 #: machine_parse_smp_config keeps the values in C ``unsigned`` variables.
 _UINT_MASK = 0xFFFFFFFF
@@ -52,6 +52,10 @@ class SmpConfig:
     cores: int = 1
     threads: int = 1
     max_cpus: int = 1
+    #: The levels QEMU 10.0 added (always 1 on 7.2).
+    modules: int = 1
+    books: int = 1
+    drawers: int = 1
 
 
 #: ms->smp before any -smp (machine_initfn: default_cpus 1, every level 1).
@@ -86,15 +90,27 @@ class CpuSlot:
         return replace(self, props=props)
 
 
+def _level_supported(mc: MachineClass, level: str) -> bool:
+    """smp_props.<level>_supported.
+
+    Books and drawers are s390x's: no modelled machine has them.
+    """
+    return {
+        "dies": mc.dies_supported,
+        "clusters": mc.clusters_supported,
+        "modules": mc.modules_supported,
+    }.get(level, False)
+
+
 def _cpu_hierarchy_to_string(mc: MachineClass, smp: SmpConfig) -> str:
-    # hw/core/machine-smp.c cpu_hierarchy_to_string (7.2)
+    # hw/core/machine-smp.c cpu_hierarchy_to_string
     parts = [f"sockets ({smp.sockets})"]
     if mc.dies_supported:
         parts.append(f"dies ({smp.dies})")
     if mc.clusters_supported:
         parts.append(f"clusters ({smp.clusters})")
     if mc.modules_supported:
-        parts.append("modules (1)")
+        parts.append(f"modules ({smp.modules})")
     parts.append(f"cores ({smp.cores})")
     parts.append(f"threads ({smp.threads})")
     return " * ".join(parts)
@@ -111,12 +127,15 @@ def _fill_missing(
     cpus: int,
     maxcpus: int,
     sockets: int,
-    dies: int,
-    clusters: int,
+    levels: int,
     cores: int,
     threads: int,
 ) -> tuple[int, int, int, int]:
-    """Compute omitted sockets/cores/threads as 7.2 does; returns them and maxcpus."""
+    """Compute omitted sockets/cores/threads; returns them and maxcpus.
+
+    ``levels`` is the product of the levels that are never computed
+    (drawers, books, dies, clusters, modules).
+    """
     if cpus == 0 and maxcpus == 0:
         return sockets or 1, cores or 1, threads or 1, maxcpus
     maxcpus = maxcpus or cpus
@@ -124,33 +143,34 @@ def _fill_missing(
         # Before 6.2, sockets were computed before cores.
         if sockets == 0:
             cores, threads = cores or 1, threads or 1
-            sockets = _div(maxcpus, dies * clusters * cores * threads & _UINT_MASK)
+            sockets = _div(maxcpus, levels * cores * threads & _UINT_MASK)
         elif cores == 0:
             threads = threads or 1
-            cores = _div(maxcpus, sockets * dies * clusters * threads & _UINT_MASK)
+            cores = _div(maxcpus, sockets * levels * threads & _UINT_MASK)
     elif cores == 0:
         sockets, threads = sockets or 1, threads or 1
-        cores = _div(maxcpus, sockets * dies * clusters * threads & _UINT_MASK)
+        cores = _div(maxcpus, sockets * levels * threads & _UINT_MASK)
     elif sockets == 0:
         threads = threads or 1
-        sockets = _div(maxcpus, dies * clusters * cores * threads & _UINT_MASK)
+        sockets = _div(maxcpus, levels * cores * threads & _UINT_MASK)
     if threads == 0:
-        threads = _div(maxcpus, sockets * dies * clusters * cores & _UINT_MASK)
+        threads = _div(maxcpus, sockets * levels * cores & _UINT_MASK)
     return sockets, cores, threads, maxcpus
 
 
 def machine_parse_smp_config(
     mc: MachineClass, config: Mapping[str, int], reporter: Reporter, profile: Profile
 ) -> SmpConfig:
-    """Resolve an SMPConfiguration (hw/core/machine-smp.c, 7.2).
+    """Resolve an SMPConfiguration (hw/core/machine-smp.c).
 
-    ``config`` holds the members that were given.  Returns the topology.
-    ``profile`` gives the release's rules (Profile.smp_*).
+    ``config`` holds the members that were given, of the profile's
+    SMPConfiguration.  Returns the topology.  ``profile`` gives the
+    release's rules (Profile.smp_*).
 
     Raises:
         GenericError: QEMU's topology texts.
     """
-    given = {key: config[key] & _UINT_MASK for key in SMP_KEYS if key in config}
+    given = {key: config[key] & _UINT_MASK for key in profile.smp_members if key in config}
     if any(value == 0 for value in given.values()):
         if profile.smp_zero_is_error:
             raise GenericError(
@@ -160,28 +180,29 @@ def machine_parse_smp_config(
             "Deprecated CPU topology (considered invalid): "
             "CPU topology parameters must be greater than zero"
         )
-    dies = given.get("dies", 0)
-    clusters = given.get("clusters", 0)
-    if not mc.dies_supported and dies > 1:
-        raise GenericError(profile.smp_level_unsupported.format(level="dies"))
-    if not mc.clusters_supported and clusters > 1:
-        raise GenericError(profile.smp_level_unsupported.format(level="clusters"))
-    dies, clusters = dies or 1, clusters or 1
+    for level in profile.smp_optional_levels:
+        if not _level_supported(mc, level) and given.get(level, 0) > 1:
+            raise GenericError(profile.smp_level_unsupported.format(level=level))
+    dies, clusters, modules, books, drawers = (
+        given.get(level, 0) or 1 for level in ("dies", "clusters", "modules", "books", "drawers")
+    )
+    levels = drawers * books * dies * clusters * modules
     cpus = given.get("cpus", 0)
     sockets, cores, threads, maxcpus = _fill_missing(
         mc,
         cpus,
         given.get("maxcpus", 0),
         given.get("sockets", 0),
-        dies,
-        clusters,
+        levels,
         given.get("cores", 0),
         given.get("threads", 0),
     )
-    product = sockets * dies * clusters * cores * threads & _UINT_MASK
+    product = sockets * levels * cores * threads & _UINT_MASK
     maxcpus = maxcpus or product
     cpus = cpus or maxcpus
-    smp = SmpConfig(cpus, sockets, dies, clusters, cores, threads, maxcpus)
+    smp = SmpConfig(
+        cpus, sockets, dies, clusters, cores, threads, maxcpus, modules, books, drawers
+    )
     if product != maxcpus:
         raise GenericError(
             "Invalid CPU topology: product of the hierarchy must match maxcpus: "
@@ -210,49 +231,59 @@ def _bitwidth_for_count(count: int) -> int:
     return (count - 1).bit_length() if count > 1 else 0
 
 
-def _widths(smp: SmpConfig) -> tuple[int, int, int]:
-    """Bits of the thread, core and die fields of an APIC id."""
-    return (
-        _bitwidth_for_count(smp.threads),
-        _bitwidth_for_count(smp.cores),
-        _bitwidth_for_count(smp.dies),
+#: An x86 CPU's place: (socket, die, module, core, thread).
+X86TopoIds = tuple[int, int, int, int, int]
+
+
+def _widths(smp: SmpConfig) -> tuple[int, ...]:
+    """Bits of the thread, core, module and die fields of an APIC id."""
+    return tuple(
+        _bitwidth_for_count(count) for count in (smp.threads, smp.cores, smp.modules, smp.dies)
     )
 
 
-def x86_apicid_from_topo_ids(smp: SmpConfig, socket: int, die: int, core: int, thread: int) -> int:
-    """include/hw/i386/topology.h x86_apicid_from_topo_ids."""
-    smt_width, core_width, die_width = _widths(smp)
-    return (
-        (socket << (smt_width + core_width + die_width))
-        | (die << (smt_width + core_width))
-        | (core << smt_width)
-        | thread
-    )
+def x86_apicid_from_topo_ids(smp: SmpConfig, ids: X86TopoIds) -> int:
+    """include/hw/i386/topology.h x86_apicid_from_topo_ids.
+
+    The fields from the thread up; the socket takes the bits left above.
+    """
+    apic_id, shift = 0, 0
+    for value, width in zip(reversed(ids), (*_widths(smp), 0), strict=True):
+        apic_id |= value << shift
+        shift += width
+    return apic_id
 
 
-def x86_topo_ids_from_apicid(smp: SmpConfig, apic_id: int) -> tuple[int, int, int, int]:
-    """include/hw/i386/topology.h x86_topo_ids_from_apicid: (socket, die, core, thread)."""
-    smt_width, core_width, die_width = _widths(smp)
-    thread = apic_id & ((1 << smt_width) - 1)
-    core = apic_id >> smt_width & ((1 << core_width) - 1)
-    die = apic_id >> (smt_width + core_width) & ((1 << die_width) - 1)
-    return apic_id >> (smt_width + core_width + die_width), die, core, thread
+def x86_topo_ids_from_apicid(smp: SmpConfig, apic_id: int) -> X86TopoIds:
+    """include/hw/i386/topology.h x86_topo_ids_from_apicid."""
+    fields = []
+    for width in _widths(smp):
+        fields.append(apic_id & ((1 << width) - 1))
+        apic_id >>= width
+    thread, core, module, die = fields
+    return apic_id, die, module, core, thread
 
 
 def x86_possible_cpu_arch_ids(smp: SmpConfig, cpu_type: str) -> list[CpuSlot]:
     """Every possible CPU slot in cpu-index order (hw/i386/x86.c).
 
-    die-id exists only when dies > 1; x86 has no cluster-id in 7.2.
+    die-id exists only when dies > 1 and module-id when modules > 1; x86
+    has no cluster-id.
     """
     slots = []
     for index in range(smp.max_cpus):
+        # x86_topo_ids_from_idx: the index counts threads, then cores,
+        # modules, dies and sockets.
         thread = index % smp.threads
         core = index // smp.threads % smp.cores
-        die = index // (smp.threads * smp.cores) % smp.dies
-        socket = index // (smp.threads * smp.cores * smp.dies)
+        module = index // (smp.threads * smp.cores) % smp.modules
+        die = index // (smp.threads * smp.cores * smp.modules) % smp.dies
+        socket = index // (smp.threads * smp.cores * smp.modules * smp.dies)
         props = {"socket-id": socket}
         if smp.dies > 1:
             props["die-id"] = die
+        if smp.modules > 1:
+            props["module-id"] = module
         props["core-id"] = core
         props["thread-id"] = thread
         slots.append(
@@ -260,7 +291,7 @@ def x86_possible_cpu_arch_ids(smp: SmpConfig, cpu_type: str) -> list[CpuSlot]:
                 index=index,
                 type=cpu_type,
                 vcpus_count=1,
-                arch_id=x86_apicid_from_topo_ids(smp, socket, die, core, thread),
+                arch_id=x86_apicid_from_topo_ids(smp, (socket, die, module, core, thread)),
                 props=props,
             )
         )

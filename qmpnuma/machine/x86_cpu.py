@@ -28,6 +28,7 @@ from qmpnuma.machine.qdev import DeviceClass, DeviceKind, DeviceState, PropertyI
 from qmpnuma.machine.topology import (
     CpuSlot,
     SmpConfig,
+    X86TopoIds,
     x86_apicid_from_topo_ids,
     x86_topo_ids_from_apicid,
 )
@@ -54,8 +55,11 @@ UNASSIGNED_APIC_ID = 0xFFFFFFFF
 UNSET_ID = -1
 #: QEMU prints the ids with %u.
 _UINT32_MASK = 0xFFFFFFFF
-#: The topology properties in the order x86_cpu_pre_plug checks them.
-_TOPOLOGY_NAMES = ("socket-id", "die-id", "core-id", "thread-id")
+#: The topology properties in the order x86_cpu_pre_plug checks them
+#: (module-id: 10.0; a 7.2 CPU has none and is always in module 0).
+_TOPOLOGY_NAMES = ("socket-id", "die-id", "module-id", "core-id", "thread-id")
+#: The same levels as x86_cpu_pre_plug's "Invalid CPU [...]" names them.
+_LEVELS = tuple(name.removesuffix("-id") for name in _TOPOLOGY_NAMES)
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,18 @@ class X86CPUProps:
     thread_id: int = UNSET_ID
     node_id: int = CPU_UNSET_NUMA_NODE_ID
     apic_id: int = UNASSIGNED_APIC_ID
+    module_id: int = UNSET_ID
 
     @property
-    def topology(self) -> tuple[int, int, int, int]:
-        """(socket, die, core, thread), the order of _TOPOLOGY_NAMES."""
-        return self.socket_id, self.die_id, self.core_id, self.thread_id
+    def topology(self) -> X86TopoIds:
+        """(socket, die, module, core, thread), the order of _TOPOLOGY_NAMES."""
+        return self.socket_id, self.die_id, self.module_id, self.core_id, self.thread_id
+
+    def with_topology(self, ids: X86TopoIds) -> X86CPUProps:
+        socket, die, module, core, thread = ids
+        return replace(
+            self, socket_id=socket, die_id=die, module_id=module, core_id=core, thread_id=thread
+        )
 
 
 @dataclass(frozen=True)
@@ -113,15 +124,18 @@ def _check_topology_ids(smp: SmpConfig, props: X86CPUProps) -> X86CPUProps:
     """The id checks of x86_cpu_pre_plug when no apic-id is given.
 
     Returns the props with die-id defaulted to 0 on a topology without dies
-    (die-id was optional before QEMU 4.1).
+    (die-id was optional before QEMU 4.1), and module-id likewise without
+    modules (optional before 9.1).
 
     Raises:
         GenericError: an id missing or out of range, in QEMU's order.
     """
     if props.die_id < 0 and smp.dies == 1:
         props = replace(props, die_id=0)
-    max_socket = (smp.max_cpus - 1) // smp.threads // smp.cores // smp.dies
-    limits = (max_socket, smp.dies - 1, smp.cores - 1, smp.threads - 1)
+    if props.module_id < 0 and smp.modules == 1:
+        props = replace(props, module_id=0)
+    max_socket = (smp.max_cpus - 1) // smp.threads // smp.cores // smp.modules // smp.dies
+    limits = (max_socket, smp.dies - 1, smp.modules - 1, smp.cores - 1, smp.threads - 1)
     for name, value, limit in zip(_TOPOLOGY_NAMES, props.topology, limits, strict=True):
         if value < 0:
             raise GenericError(f"CPU {name} is not set")
@@ -143,8 +157,7 @@ def _check_ids_match(smp: SmpConfig, props: X86CPUProps) -> X86CPUProps:
                 f"property {name}: {given & _UINT32_MASK} doesn't match set apic-id: "
                 f"{props.apic_id:#x} ({name}: {real})"
             )
-    socket, die, core, thread = actual
-    return replace(props, socket_id=socket, die_id=die, core_id=core, thread_id=thread)
+    return props.with_topology(actual)
 
 
 class X86Cpus:
@@ -155,9 +168,16 @@ class X86Cpus:
     """
 
     def __init__(
-        self, smp: SmpConfig, cpu_type: str, slots: list[CpuSlot], acpi: AcpiCpuHotplug | None
+        self,
+        smp: SmpConfig,
+        cpu_type: str,
+        slots: list[CpuSlot],
+        acpi: AcpiCpuHotplug | None,
+        modules_supported: bool = False,
     ) -> None:
         self.smp = smp
+        #: The board has a module level (10.0), which the texts name.
+        self.modules_supported = modules_supported
         #: ms->cpu_type: the only CPU type that may be plugged.
         self.cpu_type = cpu_type
         #: The machine's possible_cpus; a slot's qom_path marks it occupied.
@@ -199,12 +219,11 @@ class X86Cpus:
             raise GenericError(f"Invalid CPU type, expected cpu type: '{self.cpu_type}'")
         if props.apic_id == UNASSIGNED_APIC_ID:
             props = _check_topology_ids(self.smp, props)
-            props = replace(props, apic_id=x86_apicid_from_topo_ids(self.smp, *props.topology))
+            props = replace(props, apic_id=x86_apicid_from_topo_ids(self.smp, props.topology))
         index = self._find_slot(props.apic_id)
         if index is None:
-            socket, die, core, thread = x86_topo_ids_from_apicid(self.smp, props.apic_id)
             raise GenericError(
-                f"Invalid CPU [socket: {socket}, die: {die}, core: {core}, thread: {thread}] "
+                f"Invalid CPU [{self._place(props.apic_id)}] "
                 f"with APIC ID {props.apic_id}, valid index range 0:{len(self._slots) - 1}"
             )
         slot = self._slots[index]
@@ -213,6 +232,15 @@ class X86Cpus:
         props = _check_ids_match(self.smp, props)
         props = replace(props, node_id=numa_cpu_pre_plug(slot, props.node_id))
         return CpuPlacement(index, qom_type, props)
+
+    def _place(self, apic_id: int) -> str:
+        """``socket: 1, die: 0, [module: 0, ]core: 0, thread: 1``."""
+        ids = x86_topo_ids_from_apicid(self.smp, apic_id)
+        return ", ".join(
+            f"{level}: {value}"
+            for level, value in zip(_LEVELS, ids, strict=True)
+            if level != "module" or self.modules_supported
+        )
 
     def plug(self, placement: CpuPlacement, qom_path: str, hotplugged: bool) -> X86CPU:
         """Occupy the slot and add the CPU to the CPU list (x86_cpu_plug).
@@ -260,6 +288,8 @@ X86_CPU_PROPERTIES = (
     PropertyInfo("socket-id", PropType.INT32, UNSET_ID),
     PropertyInfo("core-id", PropType.INT32, UNSET_ID),
 )
+#: 10.0's CPUs (x86 has modules from 9.1) have a module-id too.
+_MODULE_ID = PropertyInfo("module-id", PropType.INT32, UNSET_ID)
 #: qom-list order on QEMU 7.2, restricted to the modelled properties.
 X86_CPU_QOM_ORDER = (
     "type", "parent_bus", "realized", "hotplugged", "hotpluggable",
@@ -280,6 +310,7 @@ def _requested(dev: DeviceState) -> X86CPUProps:
     return X86CPUProps(
         value("socket-id"), value("die-id"), value("core-id"), value("thread-id"),
         value("node-id"), value("apic-id"),
+        value("module-id") if "module-id" in props else UNSET_ID,
     )  # fmt: skip
 
 
@@ -311,6 +342,8 @@ class X86CPUKind(DeviceKind):
             "thread-id": resolved.thread_id, "socket-id": resolved.socket_id,
             "core-id": resolved.core_id,
         })  # fmt: skip
+        if "module-id" in dev.props:
+            dev.props["module-id"] = resolved.module_id
 
     def realize(self, machine: Machine, dev: DeviceState) -> None:
         if dev.props["apic-id"] == UNASSIGNED_APIC_ID:
@@ -382,13 +415,17 @@ def _unavailable_features(machine: Machine, dev: DeviceState) -> list[str]:
 _KIND = X86CPUKind()
 
 
-def x86_cpu_types(models: Collection[str]) -> tuple[DeviceClass, ...]:
-    """The CPU type of each model, with the abstract ones above them."""
+def x86_cpu_types(models: Collection[str], module_id: bool) -> tuple[DeviceClass, ...]:
+    """The CPU type of each model, with the abstract ones above them.
+
+    ``module_id``: the CPUs have a module-id property (10.0).
+    """
+    properties = (*X86_CPU_PROPERTIES, _MODULE_ID) if module_id else X86_CPU_PROPERTIES
     return (
         DeviceClass("cpu", abstract=True),
         DeviceClass("x86_64-cpu", abstract=True),
         *(
-            DeviceClass(model + X86_CPU_TYPE_SUFFIX, _KIND, X86_CPU_PROPERTIES, X86_CPU_QOM_ORDER)
+            DeviceClass(model + X86_CPU_TYPE_SUFFIX, _KIND, properties, X86_CPU_QOM_ORDER)
             for model in sorted(models)
         ),
     )

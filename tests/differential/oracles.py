@@ -18,6 +18,7 @@ CHECKED: dict[str, tuple[str, ...]] = {
     "10.0": (
         "scenarios_backends",
         "scenarios_cli",
+        "scenarios_cpu_hotplug",
         "scenarios_launch",
         "scenarios_preconfig",
         "scenarios_probe",
@@ -39,6 +40,7 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "cli-opts-bool": "-overcommit mem-lock takes on, off or on-fault",
         "cli-mem-phys-bits-36": "pc_max_used_gpa computes the address space end differently",
         "cli-valid-phys-bits-32": "qemu32's 32 phys-bits now limit maxmem",
+        "cpu-hotplug-module-id-qom-get": "a CPU's QOM properties are 7.2's (no module-id)",
     },
 }
 

@@ -399,6 +399,35 @@ WARNINGS = [
          "-numa", "cpu,node-id=0,socket-id=0", "-numa", "cpu,node-id=1,socket-id=1"),
 ]
 
+#: The topology levels QEMU 10.0 added to -smp (drawers, books, modules;
+#: x86 has modules only): 7.2 refuses every one as an unexpected parameter.
+SMP_LEVELS = [
+    runs("smp-modules", "-smp", "4,modules=2", "-m", "1G", *TWO_NODES),
+    runs("smp-modules-sockets-cores", "-smp", "4,maxcpus=8,sockets=2,modules=2,cores=2",
+         "-m", "1G", *TWO_NODES, "-numa", "cpu,node-id=1,socket-id=0,module-id=1"),
+    runs("smp-modules-dies", "-smp", "8,sockets=1,dies=2,modules=2,cores=2", "-machine", "q35"),
+    runs("smp-modules-threads", "-smp", "8,modules=2,threads=2", "-m", "1G", *TWO_NODES,
+         "-numa", "cpu,node-id=0,module-id=0", "-numa", "cpu,node-id=1,module-id=1"),
+    runs("smp-modules-compute-sockets", "-machine", "pc-i440fx-6.1", "-smp", "8,modules=2"),
+    runs("smp-levels-of-one", "-smp", "2,drawers=1,books=1,clusters=1,modules=1"),
+    runs("smp-machine-modules", "-machine", "smp.cpus=4,smp.modules=4"),
+    fails("smp-books", "-smp", "2,books=2"),
+    fails("smp-drawers", "-smp", "2,drawers=2"),
+    fails("smp-drawers-books", "-smp", "4,drawers=2,books=2"),
+    fails("smp-clusters-books-modules", "-smp", "8,clusters=2,books=2,modules=2"),
+    fails("smp-modules-product", "-smp", "6,modules=4"),
+    fails("smp-modules-maxcpus", "-smp", "8,maxcpus=4,modules=2"),
+    fails("smp-modules-zero", "-smp", "4,modules=0"),
+    fails("smp-modules-text", "-smp", "4,modules=x"),
+    fails("smp-modules-too-many", "-smp", "256,modules=2"),
+    fails("numa-cpu-module-unsupported", "-smp", "4", "-m", "1G", *TWO_NODES,
+          "-numa", "cpu,node-id=0,module-id=0"),
+    fails("numa-cpu-module-no-match", "-smp", "4,modules=2", "-m", "1G", *TWO_NODES,
+          "-numa", "cpu,node-id=0,module-id=5"),
+    runs("numa-cpu-books-drawers", "-smp", "4,sockets=2", "-m", "1G", *TWO_NODES,
+         "-numa", "cpu,node-id=1,socket-id=1,book-id=3,drawer-id=2"),
+]
+
 # fmt: on
 
 SCENARIOS: list[Scenario] = [
@@ -410,6 +439,7 @@ SCENARIOS: list[Scenario] = [
     *MONITOR_ERRORS,
     *VALID,
     *WARNINGS,
+    *SMP_LEVELS,
 ]
 
 # -msg, as libvirt always passes it: the time (and guest name) before the

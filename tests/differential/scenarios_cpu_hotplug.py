@@ -245,7 +245,8 @@ PROPERTY_ERRORS = (
     device_add(foo=1),
     device_add(bus="pci.0"),
     device_add(bus="nope"),
-    # device_add goes through QemuOpts: a string is parsed as a number.
+    # 7.2's device_add goes through QemuOpts: a string is parsed as a
+    # number; 10.0 gives the device the JSON values.
     device_add(socket_id="1", core_id="0", thread_id="0"),
     *VIEWS,
 )
@@ -300,6 +301,60 @@ OTHER = [
     Scenario("cpu-hotplug-running", ("-smp", "1,maxcpus=3,sockets=3", *numa_nodes(3)),
              (device_add(id="a", socket_id=2, core_id=0, thread_id=0),
               device_add(id="b", socket_id=1, core_id=0, thread_id=0, node_id=1), *VIEWS)),
+]  # fmt: skip
+
+
+# -- modules (10.0) -------------------------------------------------------------
+
+#: 2 sockets of 2 modules of 2 cores; 7.2 refuses -smp modules= at start-up.
+MODULES_TOPOLOGY = ("-smp", "2,maxcpus=8,sockets=2,modules=2,cores=2")
+MODULE_STEPS = (
+    *VIEWS,
+    qmp("qom-get", {"path": "/machine", "property": "smp"}),
+    device_add(socket_id=1, core_id=0, thread_id=0),
+    device_add(socket_id=1, module_id=2, core_id=0, thread_id=0),
+    device_add(socket_id=1, module_id=-1, core_id=0, thread_id=0),
+    device_add(socket_id=1, module_id=1, core_id=1, thread_id=0, node_id=0),
+    device_add(id="m1", socket_id=1, module_id=1, core_id=1, thread_id=0),
+    device_add(id="m1", socket_id=1, module_id=1, core_id=0, thread_id=0),
+    # APIC ids: 1 core bit, 1 module bit, then the socket.
+    device_add(apic_id=9, module_id=1),
+    device_add(apic_id=9, module_id=0, id="by-apic"),
+    device_add(apic_id=64),
+    device_add(apic_id=2, id="m0"),
+    *VIEWS,
+    *qom_get_all("m1"),
+    device_del("m1"),
+)
+#: module-id on CPUs of a topology without modules: 10.0 has the property
+#: (0 or unset), 7.2 has none.
+MODULE_ID_STEPS = (
+    device_add(socket_id=1, module_id=1, core_id=0, thread_id=0),
+    device_add(id="a", socket_id=1, module_id=0, core_id=0, thread_id=0),
+    device_add(id="b", apic_id=2, module_id=0),
+    device_add(id="c", socket_id=3, core_id=0, thread_id=0),
+    qmp("set-numa-node", {"type": "cpu", "node-id": 0, "module-id": 0}),
+    *VIEWS,
+)
+MODULES = [
+    Scenario("cpu-hotplug-modules", ("-S", *MODULES_TOPOLOGY, *numa_nodes(2)), MODULE_STEPS),
+    Scenario("cpu-hotplug-modules-q35", ("-S", "-machine", "q35", *MODULES_TOPOLOGY),
+             MODULE_STEPS),
+    Scenario("cpu-hotplug-module-id", ("-S", "-smp", "1,maxcpus=4,sockets=4"), MODULE_ID_STEPS),
+    Scenario("cpu-hotplug-module-id-qom-get", ("-S", *MODULES_TOPOLOGY),
+             (device_add(id="m", socket_id=1, module_id=1, core_id=0, thread_id=0),
+              *(qmp("qom-get", {"path": path, "property": "module-id"})
+                for path in ("m", "/machine/unattached/device[0]")))),
+    Scenario("cpu-hotplug-modules-preconfig",
+             ("--preconfig", *MODULES_TOPOLOGY, *numa_nodes(2)),
+             (qmp("set-numa-node", {"type": "cpu", "node-id": 1, "module-id": 1}),
+              qmp("set-numa-node", {"type": "cpu", "node-id": 0, "socket-id": 1, "module-id": 0}),
+              qmp("set-numa-node", {"type": "cpu", "node-id": 0, "module-id": 3}),
+              qmp("set-numa-node", {"type": "cpu", "node-id": 0, "book-id": 1, "drawer-id": 1,
+                                    "socket-id": 0, "module-id": 0}),
+              qmp("x-exit-preconfig"),
+              device_add(socket_id=1, module_id=1, core_id=0, thread_id=0, node_id=0),
+              device_add(socket_id=1, module_id=1, core_id=0, thread_id=0, node_id=1), *VIEWS)),
 ]  # fmt: skip
 
 
@@ -435,6 +490,7 @@ SCENARIOS = [
     unplug("pc"),
     unplug("q35"),
     *OTHER,
+    *MODULES,
     *PLUG_ALL,
     *(random_plugs(seed) for seed in range(8)),
 ]

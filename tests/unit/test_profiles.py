@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from qmpnuma.__main__ import _choose_profile
-from qmpnuma.cli.driver import CliError
+from qmpnuma.cli.driver import CliError, smp_opts
+from qmpnuma.cli.qemu_opts import qemu_opts_print_help
+from qmpnuma.machine.device_types import device_types
 from qmpnuma.machine.machine_types import find_machine_class, machine_class_names
 from qmpnuma.profile import DEFAULT_PROFILE, PROFILE_ENV, QEMU_7_2, QEMU_10_0, SEED
 from qmpnuma.qapi.schema import load_profile_schema
@@ -76,3 +78,19 @@ def test_each_profile_has_its_schema() -> None:
         schema = load_profile_schema(profile.schema_dir)
         members = [m.name for m in schema.object_type("StatusInfo").members]
         assert sorted(members) == sorted(profile.status_info_members)
+
+
+def test_10_0_cpus_have_a_module_id() -> None:
+    cpu = "qemu64-x86_64-cpu"
+    for profile, has in ((QEMU_7_2, False), (QEMU_10_0, True)):
+        dc = device_types(profile).lookup(cpu)
+        assert dc is not None
+        assert (dc.find_property("module-id") is not None) == has
+
+
+def test_smp_help_lists_the_profiles_members() -> None:
+    # softmmu/vl.c qemu_smp_opts: sorted by qemu_opts_print_help.
+    text = qemu_opts_print_help(smp_opts(QEMU_10_0))
+    assert [line.split("=")[0].strip() for line in text.splitlines()[1:]] == sorted(
+        QEMU_10_0.smp_members
+    )

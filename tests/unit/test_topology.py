@@ -12,7 +12,7 @@ from qmpnuma.machine.topology import (
     machine_parse_smp_config,
     x86_possible_cpu_arch_ids,
 )
-from qmpnuma.profile import QEMU_7_2
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0
 
 ZERO_WARNING = (
     "Deprecated CPU topology (considered invalid): "
@@ -107,3 +107,57 @@ def test_die_id_only_with_dies_and_apic_packing() -> None:
     # cores need 2 bits and dies 1 bit: socket 1 starts at APIC id 8.
     assert slots[6].arch_id == 8
     assert cpu_slot_to_string(slots[5]) == "socket-id: 0, die-id: 1, core-id: 2, thread-id: 0"
+
+
+# -- QEMU 10.0: drawers, books and modules (hw/core/machine-smp.c) -----------
+
+
+def parse10(config: dict[str, int], name: str = "pc") -> SmpConfig:
+    found = find_machine_class(name, QEMU_10_0)
+    assert found is not None
+    return machine_parse_smp_config(found, config, CollectingReporter(), QEMU_10_0)
+
+
+def test_modules_count_in_the_product() -> None:
+    smp = parse10({"cpus": 8, "sockets": 2, "modules": 2})
+    assert (smp.sockets, smp.modules, smp.cores, smp.threads, smp.max_cpus) == (2, 2, 2, 1, 8)
+
+
+def test_7_2_has_no_modules() -> None:
+    # The profile's SMPConfiguration has no such member: it is not read.
+    assert parse({"cpus": 4, "modules": 4}) == SmpConfig(4, 1, 1, 1, 4, 1, 4)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        # machine_parse_smp_config checks modules, clusters, dies, books, drawers.
+        ({"cpus": 8, "drawers": 2, "books": 2, "clusters": 2}, "clusters > 1"),
+        ({"cpus": 8, "drawers": 2, "books": 2}, "books > 1"),
+        ({"cpus": 8, "drawers": 2}, "drawers > 1"),
+    ],
+)
+def test_unsupported_levels_in_10_0_order(config: dict[str, int], message: str) -> None:
+    with pytest.raises(GenericError) as info:
+        parse10(config)
+    assert info.value.desc == f"{message} not supported by this machine's CPU topology"
+
+
+def test_hierarchy_text_names_modules() -> None:
+    with pytest.raises(GenericError) as info:
+        parse10({"cpus": 6, "modules": 4})
+    assert info.value.desc == (
+        "Invalid CPU topology: product of the hierarchy must match maxcpus: "
+        "sockets (1) * dies (1) * modules (4) * cores (1) * threads (1) != maxcpus (6)"
+    )
+
+
+def test_module_id_only_with_modules() -> None:
+    smp = parse10({"cpus": 8, "sockets": 2, "modules": 2, "cores": 2})
+    slots = x86_possible_cpu_arch_ids(smp, "qemu64-x86_64-cpu")
+    assert dict(slots[6].props) == {"socket-id": 1, "module-id": 1, "core-id": 0, "thread-id": 0}
+    # One core bit, one module bit: socket 1 starts at APIC id 4.
+    assert [s.arch_id for s in slots] == list(range(8))
+    assert cpu_slot_to_string(slots[6]) == "socket-id: 1, module-id: 1, core-id: 0, thread-id: 0"
+    plain = x86_possible_cpu_arch_ids(parse10({"cpus": 2}), "qemu64-x86_64-cpu")
+    assert "module-id" not in plain[1].props

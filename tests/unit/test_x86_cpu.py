@@ -49,9 +49,17 @@ def state(cpus: X86Cpus) -> object:
 
 def test_apic_ids_round_trip() -> None:
     smp = SmpConfig(cpus=1, sockets=3, dies=3, cores=3, threads=3, max_cpus=81)
-    for socket, die, core, thread in [(0, 0, 0, 0), (2, 1, 2, 1), (1, 2, 0, 2)]:
-        apic_id = x86_apicid_from_topo_ids(smp, socket, die, core, thread)
-        assert x86_topo_ids_from_apicid(smp, apic_id) == (socket, die, core, thread)
+    for ids in [(0, 0, 0, 0, 0), (2, 1, 0, 2, 1), (1, 2, 0, 0, 2)]:
+        apic_id = x86_apicid_from_topo_ids(smp, ids)
+        assert x86_topo_ids_from_apicid(smp, apic_id) == ids
+
+
+def test_apic_id_fields_with_modules() -> None:
+    """include/hw/i386/topology.h (10.0): thread, core, module, die, then socket bits."""
+    smp = SmpConfig(cpus=1, sockets=2, dies=2, cores=3, threads=2, max_cpus=48, modules=2)
+    # 1 thread bit, 2 core bits, 1 module bit, 1 die bit.
+    assert x86_apicid_from_topo_ids(smp, (1, 1, 1, 2, 1)) == 0b1_1_1_10_1
+    assert x86_topo_ids_from_apicid(smp, 0b1_1_1_10_1) == (1, 1, 1, 2, 1)
 
 
 def test_boot_cpus_go_through_pre_plug() -> None:
@@ -61,8 +69,9 @@ def test_boot_cpus_go_through_pre_plug() -> None:
         (1, "/machine/unattached/device[2]", False),
         (2, "/machine/unattached/device[3]", False),
     ]
-    # die-id reads 0 without dies; node-id stays unset without NUMA.
-    assert cpus.cpus[1].props == X86CPUProps(1, 0, 0, 0, -1, 1)
+    # die-id and module-id read 0 without dies or modules; node-id stays
+    # unset without NUMA.
+    assert cpus.cpus[1].props == X86CPUProps(1, 0, 0, 0, -1, 1, module_id=0)
 
 
 #: (-smp, props, QEMU 7.2's error), in x86_cpu_pre_plug's order of checks.
@@ -126,7 +135,7 @@ def test_type_is_checked_first() -> None:
 def test_node_id_comes_from_the_slot() -> None:
     cpus = board(*TWO_NODES, "-smp", "2,maxcpus=16,sockets=2,dies=2,cores=2,threads=2")
     placement = cpus.pre_plug(CPU, ids(1, 1, 0, 0))
-    assert placement == CpuPlacement(12, CPU, X86CPUProps(1, 1, 0, 0, 1, 12))
+    assert placement == CpuPlacement(12, CPU, X86CPUProps(1, 1, 0, 0, 1, 12, module_id=0))
     assert cpus.pre_plug(CPU, ids(1, 1, 0, 0, node_id=1)) == placement
     with pytest.raises(GenericError, match="^invalid node-id, must be 1$"):
         cpus.pre_plug(CPU, ids(1, 1, 0, 0, node_id=0))
