@@ -111,6 +111,14 @@ class Profile:
     #: hw/core/numa.c ram_block_notifier_add/remove replay the existing
     #: blocks as added/removed (7.2 does both); the seed's only link and unlink.
     ram_block_notifier_replay: bool = True
+    # -- memory devices and qdev hotplug ---------------------------------
+    #: qdev-monitor.c qmp_device_add: the arguments reach
+    #: qdev_device_add_from_qdict as JSON (10.0: the QObject visitor types
+    #: them, a non-string driver/bus/id is ignored, no id check) rather than
+    #: through -device's QemuOpts (7.2: text, id checked).
+    device_add_json: bool = False
+    #: qdev-monitor.c find_device_state: a QOM path that is no device.
+    not_a_device_error: str = "{id} is not a hotpluggable device"
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -153,6 +161,9 @@ QEMU_10_0 = Profile(
     ),
     smp_zero_is_error=True,
     status_info_members=("status", "running"),
+    # -- memory devices and qdev hotplug ---------------------------------
+    device_add_json=True,
+    not_a_device_error="{id} is not a device",
 )
 
 #: hw/core/numa.c around QEMU 4.2/5.0 (the seed-numa-c reference): RAM is
