@@ -119,6 +119,18 @@ class Profile:
     device_add_json: bool = False
     #: qdev-monitor.c find_device_state: a QOM path that is no device.
     not_a_device_error: str = "{id} is not a hotpluggable device"
+    #: hw/mem/memory-device.c memory_device_pre_plug checks that there is a
+    #: device-memory region (pc makes one only with maxmem > -m), the space
+    #: left and the backend size against its region's own alignment before
+    #: the device's region and address are looked at (10.0, with
+    #: ``no_device_memory_error``); 7.2's memory_device_get_free_addr checks
+    #: them as it goes, the size against the device's alignment.
+    memory_device_prechecks: bool = False
+    no_device_memory_error: str = ""
+    #: system/physmem.c ram_block_discard_range warns, once per process, when
+    #: it punches a hole in a private file mapping (virtio-mem's realize
+    #: discards its whole backend); 7.2 does so silently.
+    discard_private_file_warning: bool = False
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -164,6 +176,12 @@ QEMU_10_0 = Profile(
     # -- memory devices and qdev hotplug ---------------------------------
     device_add_json=True,
     not_a_device_error="{id} is not a device",
+    memory_device_prechecks=True,
+    discard_private_file_warning=True,
+    no_device_memory_error=(
+        "the configuration is not prepared for memory devices (e.g., for memory hotplug), "
+        "consider specifying the maxmem option"
+    ),
 )
 
 #: hw/core/numa.c around QEMU 4.2/5.0 (the seed-numa-c reference): RAM is

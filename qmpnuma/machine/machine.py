@@ -141,6 +141,8 @@ class Machine:
         self.default_devices = True
         #: -overcommit mem-lock=on (vl.c enable_mlock).
         self.mem_lock = False
+        #: The warn_report_once() calls (by function) that have printed.
+        self.warned_once: set[str] = set()
         #: hw/acpi/pcihp.c used_acpi_index_list: taken by a PCI device's
         #: pre-plug, and kept when the device then fails, as QEMU keeps it.
         self.pci_acpi_indexes: set[int] = set()

@@ -152,6 +152,14 @@ class DeviceKind:
         """qdev_get_machine_hotplug_handler(dev) != NULL."""
         return False
 
+    def compat_props(self, machine: Machine) -> dict[str, object]:
+        """The machine type's compat defaults for the type's properties.
+
+        qom/object.c object_apply_compat_props sets them on every new
+        instance, before the user's values.
+        """
+        return {}
+
     def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
         """Check everything about plugging ``dev``; raise QMPError, change nothing."""
 
@@ -627,6 +635,7 @@ def qdev_device_add(
         raise GenericError(f"Device '{driver}' can not be hotplugged on this machine")
     ident = opts.get("id")
     dev = qdev_new(dc, hotplugged=ready)
+    dev.props.update(dc.kind.compat_props(machine))
     _qdev_set_id(machine.qdev, dev, ident if isinstance(ident, str) else None)
     for key in _property_order(opts):
         _set_property(machine, dev, key, opts[key], from_json)

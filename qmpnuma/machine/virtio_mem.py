@@ -71,6 +71,8 @@ QOM_OWN_PROPS: tuple[tuple[str, str], ...] = (
 QOM_ALIASES: tuple[tuple[str, str], ...] = (
     ("block-size", "size"), ("size", "size"), ("requested-size", "size"),
 )  # fmt: skip
+#: Machine.warned_once's key for ram_block_discard_range's warn_report_once.
+PRIVATE_DISCARD_WARNING = "ram_block_discard_range"
 #: ON_OFF_AUTO values of ``unplugged-inaccessible``.
 _ON, _OFF, _AUTO = "on", "off", "auto"
 
@@ -112,6 +114,12 @@ def _has_shared_zeropage(backend: MemoryBackend) -> bool:
     return backend.qom_type == "memory-backend-ram" and not backend.share
 
 
+def _private_file_mapping(backend: MemoryBackend) -> bool:
+    """A RAM block with a file descriptor, mapped private (share=off)."""
+    has_fd = backend.qom_type in ("memory-backend-file", "memory-backend-memfd")
+    return has_fd and not backend.share
+
+
 def check_block_size(value: int) -> None:
     """The ``block-size`` setter's checks before realize (virtio_mem_set_block_size).
 
@@ -145,15 +153,17 @@ def virtio_mem_realize(
     num_nodes: int,
     warnings: list[str],
     mlock: bool = False,
+    warn_private_discard: bool = False,
 ) -> VirtioMEM:
     """virtio_mem_device_realize's checks and defaults, in its order.
 
     ``busy`` is host_memory_backend_is_mapped(memdev); ``num_nodes`` counts
     the NUMA nodes (0 without any); warn_report()s go to ``warnings`` as
     they happen, so a later failure keeps them.  ``mlock`` is
-    ``-overcommit mem-lock=on``, which cannot leave blocks unplugged.  The
-    memory-device pre-plug has run before, so the address and the backend
-    size are block-aligned already.
+    ``-overcommit mem-lock=on``, which cannot leave blocks unplugged;
+    ``warn_private_discard`` lets the discard of the whole backend warn
+    about a private file mapping (ram_block_discard_range).  The
+    memory-device pre-plug has run before.
 
     Raises:
         GenericError: QEMU's busy-memdev, node and alignment texts.
@@ -188,6 +198,20 @@ def virtio_mem_realize(
     if dev.requested_size % block:
         raise GenericError(
             f"'requested-size' property has to be multiples of 'block-size' (0x{block:x})"
+        )
+    # The address is block-aligned already (the pre-plug aligned it); the
+    # size is too where the pre-plug checked it against the block (7.2),
+    # not where it checks it against the backend's alignment only (10.0).
+    if backend.size % block:
+        # Sic: no space before 'block-size'.
+        raise GenericError(
+            f"'memdev' property memdev size has to be multiples of'block-size' (0x{block:x})"
+        )
+    if warn_private_discard and _private_file_mapping(backend):
+        warnings.append(
+            "ram_block_discard_range: Discarding RAM in private file mappings is possibly "
+            "dangerous, because it will modify the underlying file and will affect other "
+            "users of the file"
         )
     realized = replace(
         dev,
@@ -353,16 +377,29 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
         assert isinstance(vmem, VirtioMEM)
         return vmem
 
+    def compat_props(self, machine: Machine) -> dict[str, object]:
+        return {"unplugged-inaccessible": machine.mc.virtio_mem_unplugged_inaccessible}
+
     def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
         return virtio_mem_get_min_alignment(self.config(dev), self.region(machine, dev))
 
     def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
         num_nodes = machine.numa.num_nodes if machine.numa is not None else 0
         busy = machine.is_mapped(backend.id)
+        warn = (
+            machine.profile.discard_private_file_warning
+            and PRIVATE_DISCARD_WARNING not in machine.warned_once
+        )
         done = virtio_mem_realize(
-            self.config(dev), backend, busy, num_nodes, dev.warnings, machine.mem_lock
+            self.config(dev), backend, busy, num_nodes, dev.warnings, machine.mem_lock, warn
         )
         dev.state["vmem"] = done
+
+    def plug(self, machine: Machine, dev: DeviceState) -> None:
+        # The discard warning is the realize's last word: printed, it is done.
+        if any(w.startswith(PRIVATE_DISCARD_WARNING) for w in dev.warnings):
+            machine.warned_once.add(PRIVATE_DISCARD_WARNING)
+        super().plug(machine, dev)
 
     def get_plugged_size(self, machine: Machine, dev: DeviceState) -> int:
         return self.vmem(dev).size

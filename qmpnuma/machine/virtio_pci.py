@@ -302,6 +302,9 @@ class VirtioMDPCIKind(MemoryDeviceKind):
     def get_region_size(self, machine: Machine, dev: DeviceState) -> int:
         return self.region(machine, dev).size
 
+    def get_region_alignment(self, machine: Machine, dev: DeviceState) -> int:
+        return self.region(machine, dev).block_align
+
     def region(self, machine: Machine, dev: DeviceState) -> MemoryBackend:
         """get_memory_region: the backend.
 
