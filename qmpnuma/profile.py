@@ -131,6 +131,13 @@ class Profile:
     #: it punches a hole in a private file mapping (virtio-mem's realize
     #: discards its whole backend); 7.2 does so silently.
     discard_private_file_warning: bool = False
+    #: hw/i386/pc.c pc_virtio_md_pci_unplug_request (7.2) or
+    #: hw/virtio/virtio-md-pci.c virtio_md_pci_unplug_request (10.0, for a
+    #: kind without an unplug check: virtio-pmem): the refusal.
+    virtio_md_unplug_error: str = "virtio based memory devices cannot be unplugged."
+    #: virtio-mem-pci can be unplugged once it holds no memory
+    #: (hw/virtio/virtio-mem-pci.c unplug_request_check, 10.0).
+    virtio_mem_unplug: bool = False
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -178,6 +185,8 @@ QEMU_10_0 = Profile(
     not_a_device_error="{id} is not a device",
     memory_device_prechecks=True,
     discard_private_file_warning=True,
+    virtio_md_unplug_error="this virtio based memory devices cannot be unplugged",
+    virtio_mem_unplug=True,
     no_device_memory_error=(
         "the configuration is not prepared for memory devices (e.g., for memory hotplug), "
         "consider specifying the maxmem option"

@@ -81,4 +81,4 @@ def qmp_device_del(ctx: CommandContext, args: dict[str, object]) -> None:
         if ident.startswith("/") and qom_path_exists(machine, ident):
             raise GenericError(machine.profile.not_a_device_error.format(id=ident))
         raise DeviceNotFound(f"Device '{ident}' not found")
-    machine.device_del(dev)
+    machine.device_del(dev, ident)

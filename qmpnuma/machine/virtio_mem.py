@@ -45,6 +45,7 @@ __all__ = [
     "virtio_mem_realize",
     "set_requested_size",
     "guest_resize",
+    "unplug_request_check",
     "fill_device_info",
     "size_change_event",
     "qom_get",
@@ -257,6 +258,21 @@ def set_requested_size(dev: VirtioMEM, value: int) -> VirtioMEM:
     return replace(_resize_usable_region(dev, value, can_shrink=False), requested_size=value)
 
 
+def unplug_request_check(dev: VirtioMEM) -> None:
+    """hw/virtio/virtio-mem.c virtio_mem_unplug_request_check (10.0).
+
+    Raises:
+        GenericError: the device may still hold guest memory.
+    """
+    refusal = "virtio-mem device cannot get unplugged while "
+    if dev.unplugged_inaccessible == _OFF:
+        raise GenericError(refusal + "'unplugged-inaccessible' != 'on'")
+    if dev.size:
+        raise GenericError(refusal + "some of its memory is still plugged")
+    if dev.requested_size:
+        raise GenericError(refusal + "'requested-size' != '0'")
+
+
 def guest_resize(dev: VirtioMEM) -> list[VirtioMEM]:
     """A cooperative guest driving ``size`` to ``requested-size``, block by block.
 
@@ -401,6 +417,18 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
             machine.warned_once.add(PRIVATE_DISCARD_WARNING)
         super().plug(machine, dev)
 
+    def unpluggable(self, machine: Machine) -> bool:
+        return machine.profile.virtio_mem_unplug
+
+    def unplug_request_check(self, machine: Machine, dev: DeviceState) -> None:
+        """virtio_mem_unplug_request_check: only an empty device leaves.
+
+        Raises:
+            GenericError: legacy guests' mode, memory still plugged, or
+            some still requested.
+        """
+        unplug_request_check(self.vmem(dev))
+
     def get_plugged_size(self, machine: Machine, dev: DeviceState) -> int:
         return self.vmem(dev).size
 
@@ -412,6 +440,14 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
 
     def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
         return qom_get(self.vmem(dev), name)
+
+    def check_set(self, machine: Machine, dev: DeviceState, name: str) -> None:
+        # hw/virtio/virtio-mem-pci.c virtio_mem_pci_set_requested_size: the
+        # unplug check saw 0 requested; the guest must not plug meanwhile.
+        if dev.pending_deleted_event:
+            raise GenericError(
+                f"'{name}' cannot be changed if the device is in the process of unplug"
+            )
 
     def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
         """qom-set requested-size: the request the guest is told about."""

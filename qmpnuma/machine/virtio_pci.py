@@ -32,6 +32,7 @@ from qmpnuma.machine.memory_device import (
     MemoryDeviceKind,
     memory_device_plug,
     memory_device_pre_plug,
+    memory_device_unplug,
 )
 from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.pci import PCIBus, PCIFunction, board_pci_bus, devfn_str
@@ -343,9 +344,41 @@ class VirtioMDPCIKind(MemoryDeviceKind):
         machine.user_objects.set_mapped(self.region(machine, dev).id, True)
         memory_device_plug(machine, dev)
 
+    def unpluggable(self, machine: Machine) -> bool:
+        """Whether the kind has an unplug_request_check (virtio-mem, 10.0)."""
+        return False
+
+    def unplug_request_check(self, machine: Machine, dev: DeviceState) -> None:
+        """The kind's refusal of the unplug (VirtIOMDPCIClass::unplug_request_check)."""
+
     def unplug_request(self, machine: Machine, dev: DeviceState) -> None:
-        """pc_virtio_md_pci_unplug_request: virtio memory never leaves."""
-        raise GenericError("virtio based memory devices cannot be unplugged.")
+        """virtio_md_pci_unplug_request: the kind's check, then the bus's request.
+
+        7.2's pc_virtio_md_pci_unplug_request refuses every kind.  (A bus
+        without ACPI PCI hotplug refused before, in qdev_unplug.)  The
+        request goes to ACPI PCI hotplug (acpi_pcihp_device_unplug_request_cb),
+        which marks the unplug as pending; the guest completes it.
+        """
+        if not self.unpluggable(machine):
+            raise GenericError(machine.profile.virtio_md_unplug_error)
+        self.unplug_request_check(machine, dev)
+        # The request expires at the virtual clock's now, which reads as
+        # "never" (0) before the VM first ran: device_del then refuses again.
+        dev.pending_deleted_event = True
+        dev.pending_deleted_forever = not machine.virtual_clock_started
+
+    def unplug(self, machine: Machine, dev: DeviceState) -> None:
+        """virtio_md_pci_unplug: the memory leaves, then the PCI function.
+
+        acpi_pcihp_device_unplug_cb frees the acpi-index; the virtio
+        device's unrealize unmaps the backend.
+        """
+        memory_device_unplug(machine, dev)
+        index = dev.props["acpi-index"]
+        machine.pci_acpi_indexes.discard(index if isinstance(index, int) else 0)
+        machine.user_objects.set_mapped(self.region(machine, dev).id, False)
+        # hw/core/qdev.c device_unparent: the proxy's virtio device goes first.
+        machine.emit("DEVICE_DELETED", {"path": f"{dev.qom_path}/virtio-backend"})
 
     def parent_bus(self, machine: Machine, dev: DeviceState) -> str:
         return _BUS_PATHS[machine.mc.family]
