@@ -138,6 +138,10 @@ class Profile:
     #: virtio-mem-pci can be unplugged once it holds no memory
     #: (hw/virtio/virtio-mem-pci.c unplug_request_check, 10.0).
     virtio_mem_unplug: bool = False
+    #: hw/pci/pci.c pci_qdev_realize checks and takes a PCI device's
+    #: acpi-index on every machine (10.0); 7.2's acpi_pcihp_device_pre_plug_cb
+    #: only where ACPI PCI hotplug serves the bus (not pc with acpi=off).
+    acpi_index_everywhere: bool = False
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -187,6 +191,7 @@ QEMU_10_0 = Profile(
     discard_private_file_warning=True,
     virtio_md_unplug_error="this virtio based memory devices cannot be unplugged",
     virtio_mem_unplug=True,
+    acpi_index_everywhere=True,
     no_device_memory_error=(
         "the configuration is not prepared for memory devices (e.g., for memory hotplug), "
         "consider specifying the maxmem option"

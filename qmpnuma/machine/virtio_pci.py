@@ -320,7 +320,7 @@ class VirtioMDPCIKind(MemoryDeviceKind):
     def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
         """pc_virtio_md_pci_pre_plug, then pci_qdev_realize and the virtio realize."""
         memory_device_pre_plug(machine, dev, None)
-        if _has_acpi_pcihp(machine):
+        if machine.profile.acpi_index_everywhere or _has_acpi_pcihp(machine):
             _acpi_pcihp_device_pre_plug(machine, dev)
         romsize = dev.props["romsize"]
         assert isinstance(romsize, int)
