@@ -26,12 +26,41 @@ __all__ = [
     "PROFILE_ENV",
     "PROFILE_OPTION",
     "find_profile",
+    "PropFact",
 ]
 
 #: The environment variable that names the profile.
 PROFILE_ENV = "QMPNUMA_PROFILE"
 #: The command-line option that names it (no QEMU option starts with -qmpnuma).
 PROFILE_OPTION = "-qmpnuma-profile"
+
+
+#: A device property as qom-list and qom-get know it: (name, QOM type, default).
+PropFact = tuple[str, str, object]
+
+#: hw/pci/pci.c pci_props and hw/virtio/virtio-pci.c virtio_pci_properties
+#: of 7.2, in qom-list order ("addr" is the devfn, "legacy-addr" its text).
+_VIRTIO_PCI_PROPS_7_2: tuple[PropFact, ...] = (
+    ("failover_pair_id", "str", ""), ("romfile", "str", ""), ("addr", "int32", -1),
+    ("romsize", "uint32", 0xFFFFFFFF), ("x-pcie-lnksta-dllla", "bool", True),
+    ("rombar", "uint32", 1), ("x-pcie-extcap-init", "bool", True), ("acpi-index", "uint32", 0),
+    ("multifunction", "bool", False), ("legacy-addr", "str", None),
+    ("migrate-extra", "bool", True), ("ats", "bool", False),
+    ("x-ignore-backend-features", "bool", False), ("x-pcie-pm-init", "bool", True),
+    ("aer", "bool", False), ("x-pcie-flr-init", "bool", True),
+    ("x-pcie-lnkctl-init", "bool", True), ("x-ats-page-aligned", "bool", True),
+    ("page-per-vq", "bool", False), ("x-pcie-deverr-init", "bool", True),
+    ("virtio-pci-bus-master-bug-migration", "bool", False),
+    ("modern-pio-notify", "bool", False), ("x-disable-pcie", "bool", False),
+)  # fmt: skip
+#: hw/virtio/virtio.c virtio_properties of 7.2, in array order.
+_VIRTIO_DEVICE_PROPS_7_2: tuple[PropFact, ...] = (
+    ("indirect_desc", "bool", True), ("event_idx", "bool", True),
+    ("notify_on_empty", "bool", True), ("any_layout", "bool", True),
+    ("iommu_platform", "bool", False), ("packed", "bool", False),
+    ("queue_reset", "bool", True), ("use-started", "bool", True),
+    ("use-disabled-flag", "bool", True), ("x-disable-legacy-check", "bool", False),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -142,6 +171,21 @@ class Profile:
     #: acpi-index on every machine (10.0); 7.2's acpi_pcihp_device_pre_plug_cb
     #: only where ACPI PCI hotplug serves the bus (not pc with acpi=off).
     acpi_index_everywhere: bool = False
+    #: The class properties of pci-device and virtio-pci a virtio memory
+    #: proxy shows (qom-list order); 10.0 has more, "addr" is a "str" and
+    #: "rombar" an int32 defaulting to -1.
+    virtio_pci_props: tuple[PropFact, ...] = _VIRTIO_PCI_PROPS_7_2
+    #: hw/virtio/virtio.c virtio_properties, in array order (10.0: in_order).
+    virtio_device_props: tuple[PropFact, ...] = _VIRTIO_DEVICE_PROPS_7_2
+    #: hw/virtio/virtio-mem.c virtio_mem_properties after 7.2's.
+    virtio_mem_new_props: tuple[PropFact, ...] = ()
+    #: hw/virtio/virtio-mem-pci.c: virtio-mem-pci's own class properties
+    #: (10.0: MSI-X "vectors" and "ioeventfd"; with them an MSI-X BAR).
+    virtio_mem_pci_props: tuple[PropFact, ...] = ()
+    #: hw/core/qdev-properties.c qdev_alias_all_properties aliases the virtio
+    #: device's class properties in class hash-table order, legacy-* ones
+    #: included (10.0), rather than its qdev property arrays in order (7.2).
+    alias_class_properties: bool = False
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -192,6 +236,33 @@ QEMU_10_0 = Profile(
     virtio_md_unplug_error="this virtio based memory devices cannot be unplugged",
     virtio_mem_unplug=True,
     acpi_index_everywhere=True,
+    virtio_pci_props=(
+        ("failover_pair_id", "str", ""), ("romfile", "str", ""), ("x-pcie-ext-tag", "bool", True),
+        ("addr", "str", -1), ("romsize", "uint32", 0xFFFFFFFF),
+        ("x-pcie-lnksta-dllla", "bool", True), ("rombar", "int32", -1),
+        ("x-max-bounce-buffer-size", "size", 4096), ("x-pcie-ari-nextfn-1", "bool", False),
+        ("x-pcie-err-unc-mask", "bool", True), ("x-pcie-extcap-init", "bool", True),
+        ("busnr", "busnr", 0), ("acpi-index", "uint32", 0), ("multifunction", "bool", False),
+        ("legacy-addr", "str", None), ("aer", "bool", False), ("migrate-extra", "bool", True),
+        ("ats", "bool", False), ("x-ignore-backend-features", "bool", False),
+        ("x-pcie-pm-init", "bool", True), ("x-pcie-pm-no-soft-reset", "bool", False),
+        ("x-pcie-flr-init", "bool", True), ("x-pcie-lnkctl-init", "bool", True),
+        ("x-ats-page-aligned", "bool", True), ("page-per-vq", "bool", False),
+        ("x-pcie-deverr-init", "bool", True),
+        ("virtio-pci-bus-master-bug-migration", "bool", False),
+        ("modern-pio-notify", "bool", False), ("x-disable-pcie", "bool", False),
+    ),
+    virtio_device_props=(
+        ("indirect_desc", "bool", True), ("event_idx", "bool", True),
+        ("notify_on_empty", "bool", True), ("any_layout", "bool", True),
+        ("iommu_platform", "bool", False), ("packed", "bool", False),
+        ("queue_reset", "bool", True), ("in_order", "bool", False),
+        ("use-started", "bool", True), ("use-disabled-flag", "bool", True),
+        ("x-disable-legacy-check", "bool", False),
+    ),
+    virtio_mem_new_props=(("x-early-migration", "bool", True), ("dynamic-memslots", "bool", False)),
+    virtio_mem_pci_props=(("vectors", "uint32", 0xFFFFFFFF), ("ioeventfd", "bool", True)),
+    alias_class_properties=True,
     no_device_memory_error=(
         "the configuration is not prepared for memory devices (e.g., for memory hotplug), "
         "consider specifying the maxmem option"

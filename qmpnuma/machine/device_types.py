@@ -6,21 +6,31 @@ family resolver for a whole family of type names) and adds it here.
 
 from __future__ import annotations
 
+import functools
+
 from qmpnuma.machine.nvdimm import NVDIMM
 from qmpnuma.machine.pc_dimm import PC_DIMM
 from qmpnuma.machine.pci_devices import PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI, device_alias
 from qmpnuma.machine.qdev import DeviceClass, DeviceRegistry
-from qmpnuma.machine.virtio_mem import VIRTIO_MEM_PCI
-from qmpnuma.machine.virtio_pmem import VIRTIO_PMEM_PCI
+from qmpnuma.machine.virtio_mem import virtio_mem_pci_class
+from qmpnuma.machine.virtio_pmem import virtio_pmem_pci_class
 from qmpnuma.machine.x86_cpu import X86_CPU_TYPES
+from qmpnuma.profile import DEFAULT_PROFILE, Profile
 
-__all__ = ["DEVICE_TYPES"]
+__all__ = ["DEVICE_TYPES", "device_types"]
 
 #: hw/core/qdev.c TYPE_DEVICE: abstract, so device_add refuses it by name.
 _DEVICE = DeviceClass("device", abstract=True)
 
-DEVICE_TYPES = DeviceRegistry.of(
-    [_DEVICE, *X86_CPU_TYPES, PC_DIMM, NVDIMM, VIRTIO_MEM_PCI, VIRTIO_PMEM_PCI,
-     PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI],
-    [device_alias],
-)  # fmt: skip
+@functools.cache
+def device_types(profile: Profile) -> DeviceRegistry:
+    """The device types of ``profile``'s release (their properties differ)."""
+    return DeviceRegistry.of(
+        [_DEVICE, *X86_CPU_TYPES, PC_DIMM, NVDIMM, virtio_mem_pci_class(profile),
+         virtio_pmem_pci_class(profile), PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI],
+        [device_alias],
+    )  # fmt: skip
+
+
+#: The default release's types (their names are every release's).
+DEVICE_TYPES = device_types(DEFAULT_PROFILE)

@@ -39,7 +39,7 @@ from qmpnuma.machine.cpu_models import (
     is_amd_model,
     x86_cpu_phys_bits,
 )
-from qmpnuma.machine.device_types import DEVICE_TYPES
+from qmpnuma.machine.device_types import device_types as profile_device_types
 from qmpnuma.machine.machine_types import MachineClass
 from qmpnuma.machine.memory import (
     DeviceMemory,
@@ -104,7 +104,7 @@ class Machine:
         mc: MachineClass,
         profile: Profile,
         host_numa_nodes: Collection[int] = HOST_NUMA_NODES,
-        device_types: DeviceRegistry = DEVICE_TYPES,
+        device_types: DeviceRegistry | None = None,
     ) -> None:
         self.mc = mc
         self.profile = profile
@@ -130,7 +130,7 @@ class Machine:
         #: The board's CPUs, from board init on (x86_cpus_init).
         self.cpus: X86Cpus | None = None
         #: /machine/peripheral and /machine/peripheral-anon.
-        self.qdev = QdevTree(device_types)
+        self.qdev = QdevTree(device_types or profile_device_types(profile))
         #: -device options, created at board init (vl.c qemu_create_cli_devices).
         self.cli_devices: list[DeviceOpts] = []
         #: Placement hooks for in-process users (beyond QEMU).

@@ -15,6 +15,7 @@ scripted guest performs, one block at a time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -24,12 +25,14 @@ from qmpnuma.machine.memory import MiB
 from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
 from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
+from qmpnuma.profile import Profile, PropFact
 
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
 
 __all__ = [
-    "VIRTIO_MEM_PCI",
+    "virtio_mem_pci_class",
+    "virtio_mem_facts",
     "VirtioMEMPCIKind",
     "TYPE_VIRTIO_MEM_PCI",
     "TYPE_VIRTIO_MEM",
@@ -63,11 +66,12 @@ THP_SIZE = 2 * MiB
 #: hw/virtio/virtio-mem.c VIRTIO_MEM_USABLE_EXTENT for x86 targets: how far
 #: the usable region reaches beyond the requested size (two 128 MiB sections).
 VIRTIO_MEM_USABLE_EXTENT = 2 * 128 * MiB
-#: virtio_mem_properties (aliased onto the proxy, in array order) and the
-#: proxy's own aliases of virtio_mem_instance_init's properties.
-QOM_OWN_PROPS: tuple[tuple[str, str], ...] = (
-    ("memaddr", "uint64"), ("node", "uint32"), ("prealloc", "bool"),
-    ("memdev", "link<memory-backend>"), ("unplugged-inaccessible", "OnOffAuto"),
+#: virtio_mem_properties of 7.2 (aliased onto the proxy, in array order);
+#: a profile may add more (virtio_mem_facts).  Then the proxy's own aliases
+#: of virtio_mem_instance_init's properties.
+QOM_OWN_PROPS: tuple[PropFact, ...] = (
+    ("memaddr", "uint64", 0), ("node", "uint32", 0), ("prealloc", "bool", False),
+    ("memdev", "link<memory-backend>", None), ("unplugged-inaccessible", "OnOffAuto", "auto"),
 )  # fmt: skip
 QOM_ALIASES: tuple[tuple[str, str], ...] = (
     ("block-size", "size"), ("size", "size"), ("requested-size", "size"),
@@ -343,24 +347,43 @@ def _check_block_size(type_name: str, value: object) -> None:
     check_block_size(value)
 
 
-#: virtio-mem-pci's properties: the proxy's, then virtio-mem's (aliases of
-#: the anonymous virtio-mem child, which QEMU's errors name).
-VIRTIO_MEM_PCI_PROPERTIES: tuple[PropertyInfo, ...] = (
-    *proxy_properties(TYPE_VIRTIO_MEM),
-    PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("node", PropType.UINT32, 0, alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("prealloc", PropType.BOOL, False, alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
-                 alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("unplugged-inaccessible", PropType.ON_OFF_AUTO, _AUTO,
-                 alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("block-size", PropType.SIZE, 0, check=_check_block_size,
-                 realized_set=RealizedSet.LOCKED, locked_error="'block-size' cannot be changed",
-                 alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("size", PropType.SIZE, writable=False, alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("requested-size", PropType.SIZE, 0, realized_set=RealizedSet.ALLOWED,
-                 alias_type=TYPE_VIRTIO_MEM),
-)  # fmt: skip
+def virtio_mem_facts(profile: Profile) -> tuple[PropFact, ...]:
+    """virtio_mem_properties, in array order."""
+    return (*QOM_OWN_PROPS, *profile.virtio_mem_new_props)
+
+
+def _properties(profile: Profile) -> tuple[PropertyInfo, ...]:
+    """virtio-mem-pci's properties: the proxy's, then virtio-mem's (aliases
+    of the anonymous virtio-mem child, which QEMU's errors name)."""
+    new = tuple(
+        PropertyInfo(name, PropType(qom), default, alias_type=TYPE_VIRTIO_MEM)
+        for name, qom, default in profile.virtio_mem_new_props
+    )
+    # qdev_class_add_legacy_property: the link's string form, neither
+    # readable nor writable; 10.0 aliases it onto the proxy.
+    legacy = (
+        (PropertyInfo("legacy-memdev", PropType.STR, writable=False, readable=False,
+                      alias_type=TYPE_VIRTIO_MEM),)
+        if profile.alias_class_properties else ()
+    )  # fmt: skip
+    return (
+        *proxy_properties(TYPE_VIRTIO_MEM, profile, profile.virtio_mem_pci_props),
+        PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("node", PropType.UINT32, 0, alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("prealloc", PropType.BOOL, False, alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
+                     alias_type=TYPE_VIRTIO_MEM),
+        *legacy,
+        PropertyInfo("unplugged-inaccessible", PropType.ON_OFF_AUTO, _AUTO,
+                     alias_type=TYPE_VIRTIO_MEM),
+        *new,
+        PropertyInfo("block-size", PropType.SIZE, 0, check=_check_block_size,
+                     realized_set=RealizedSet.LOCKED, locked_error="'block-size' cannot be changed",
+                     alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("size", PropType.SIZE, writable=False, alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("requested-size", PropType.SIZE, 0, realized_set=RealizedSet.ALLOWED,
+                     alias_type=TYPE_VIRTIO_MEM),
+    )  # fmt: skip
 
 
 class VirtioMEMPCIKind(VirtioMDPCIKind):
@@ -368,8 +391,17 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
 
     info_type = "virtio-mem"
     vdev_type = TYPE_VIRTIO_MEM
-    own_props = QOM_OWN_PROPS
     aliases = QOM_ALIASES
+
+    def own_facts(self, profile: Profile) -> tuple[PropFact, ...]:
+        return virtio_mem_facts(profile)
+
+    def pci_own_facts(self, profile: Profile) -> tuple[PropFact, ...]:
+        return profile.virtio_mem_pci_props
+
+    def msix_bar(self, profile: Profile) -> str | None:
+        # hw/pci/msix.c msix_init_exclusive_bar names it after the device.
+        return f"{TYPE_VIRTIO_MEM_PCI}-msix" if profile.virtio_mem_pci_props else None
 
     @staticmethod
     def config(dev: DeviceState) -> VirtioMEM:
@@ -439,7 +471,11 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
         return fill_device_info(self.vmem(dev), dev.id)
 
     def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
-        return qom_get(self.vmem(dev), name)
+        try:
+            return qom_get(self.vmem(dev), name)
+        except KeyError:
+            # A property the model keeps as set (x-early-migration ...).
+            return dev.props[name]
 
     def check_set(self, machine: Machine, dev: DeviceState, name: str) -> None:
         # hw/virtio/virtio-mem-pci.c virtio_mem_pci_set_requested_size: the
@@ -470,9 +506,12 @@ def _int(value: object) -> int:
     return value
 
 
-VIRTIO_MEM_PCI = DeviceClass(
-    TYPE_VIRTIO_MEM_PCI,
-    VirtioMEMPCIKind(),
-    properties=VIRTIO_MEM_PCI_PROPERTIES,
-    bus_type="PCI",
-)
+@functools.cache
+def virtio_mem_pci_class(profile: Profile) -> DeviceClass:
+    """The virtio-mem-pci type of ``profile``'s release."""
+    return DeviceClass(
+        TYPE_VIRTIO_MEM_PCI,
+        VirtioMEMPCIKind(),
+        properties=_properties(profile),
+        bus_type="PCI",
+    )

@@ -18,6 +18,7 @@ CHECKED: dict[str, tuple[str, ...]] = {
     "10.0": (
         "scenarios_backends", "scenarios_cli", "scenarios_preconfig", "scenarios_protocol",
         "scenarios_qapi", "scenarios_queries", "scenarios_v10_0",
+        "scenarios_devices", "scenarios_virtio_mem",
     ),
 }  # fmt: skip
 
