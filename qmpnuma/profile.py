@@ -186,6 +186,9 @@ class Profile:
     #: device's class properties in class hash-table order, legacy-* ones
     #: included (10.0), rather than its qdev property arrays in order (7.2).
     alias_class_properties: bool = False
+    #: hw/virtio/virtio-mem.c virtio_mem_device_realize refuses a backend
+    #: that preallocates (10.0: the device's own prealloc=on is the way).
+    virtio_mem_refuses_prealloc_memdev: bool = False
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -263,6 +266,7 @@ QEMU_10_0 = Profile(
     virtio_mem_new_props=(("x-early-migration", "bool", True), ("dynamic-memslots", "bool", False)),
     virtio_mem_pci_props=(("vectors", "uint32", 0xFFFFFFFF), ("ioeventfd", "bool", True)),
     alias_class_properties=True,
+    virtio_mem_refuses_prealloc_memdev=True,
     no_device_memory_error=(
         "the configuration is not prepared for memory devices (e.g., for memory hotplug), "
         "consider specifying the maxmem option"

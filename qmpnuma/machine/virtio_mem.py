@@ -96,6 +96,8 @@ class VirtioMEM:
     requested_size: int = 0
     prealloc: bool = False
     unplugged_inaccessible: str = _AUTO
+    #: ``dynamic-memslots`` (10.0): map the memory in several memslots.
+    dynamic_memslots: bool = False
     #: What the guest has plugged (the ``size`` property).
     size: int = 0
     #: The part of the region the guest may plug in (usable_region_size).
@@ -159,6 +161,7 @@ def virtio_mem_realize(
     warnings: list[str],
     mlock: bool = False,
     warn_private_discard: bool = False,
+    refuse_prealloc_memdev: bool = False,
 ) -> VirtioMEM:
     """virtio_mem_device_realize's checks and defaults, in its order.
 
@@ -167,7 +170,8 @@ def virtio_mem_realize(
     they happen, so a later failure keeps them.  ``mlock`` is
     ``-overcommit mem-lock=on``, which cannot leave blocks unplugged;
     ``warn_private_discard`` lets the discard of the whole backend warn
-    about a private file mapping (ram_block_discard_range).  The
+    about a private file mapping (ram_block_discard_range);
+    ``refuse_prealloc_memdev`` refuses a backend that preallocates.  The
     memory-device pre-plug has run before.
 
     Raises:
@@ -175,6 +179,12 @@ def virtio_mem_realize(
     """
     if busy:
         raise GenericError(f"'memdev' property specifies a busy memdev: {backend.id}")
+    if refuse_prealloc_memdev and backend.prealloc:
+        # Sic: the trailing space.
+        raise GenericError(
+            f"'memdev' property specifies a memdev with preallocation enabled: {backend.id}. "
+            "Instead, specify 'prealloc=on' for the virtio-mem device. "
+        )
     if (num_nodes and dev.node >= num_nodes) or (not num_nodes and dev.node):
         # Sic: no space between "exceeds" and "the".
         raise GenericError(
@@ -183,6 +193,10 @@ def virtio_mem_realize(
         )
     if mlock:
         raise GenericError("Incompatible with mlock")
+    if dev.dynamic_memslots and dev.unplugged_inaccessible != _ON:
+        raise GenericError(
+            "'dynamic-memslots' property set to 'on' requires 'unplugged-inaccessible' to be 'on'"
+        )
     inaccessible = dev.unplugged_inaccessible
     if inaccessible == _AUTO:
         inaccessible = _OFF if _has_shared_zeropage(backend) else _ON
@@ -416,6 +430,8 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
             requested_size=_int(props["requested-size"]),
             prealloc=bool(props["prealloc"]),
             unplugged_inaccessible=str(props["unplugged-inaccessible"]),
+            # Only releases with the property have it.
+            dynamic_memslots=bool(props.get("dynamic-memslots", False)),
         )
 
     @staticmethod
@@ -439,8 +455,9 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
             and PRIVATE_DISCARD_WARNING not in machine.warned_once
         )
         done = virtio_mem_realize(
-            self.config(dev), backend, busy, num_nodes, dev.warnings, machine.mem_lock, warn
-        )
+            self.config(dev), backend, busy, num_nodes, dev.warnings, machine.mem_lock, warn,
+            machine.profile.virtio_mem_refuses_prealloc_memdev,
+        )  # fmt: skip
         dev.state["vmem"] = done
 
     def plug(self, machine: Machine, dev: DeviceState) -> None:
