@@ -76,6 +76,8 @@ QOM_OWN_PROPS: tuple[PropFact, ...] = (
 QOM_ALIASES: tuple[tuple[str, str], ...] = (
     ("block-size", "size"), ("size", "size"), ("requested-size", "size"),
 )  # fmt: skip
+#: hw/virtio/virtio-pci.h DEV_NVECTORS_UNSPECIFIED: ``vectors`` not set.
+DEV_NVECTORS_UNSPECIFIED = 0xFFFFFFFF
 #: Machine.warned_once's key for ram_block_discard_range's warn_report_once.
 PRIVATE_DISCARD_WARNING = "ram_block_discard_range"
 #: ON_OFF_AUTO values of ``unplugged-inaccessible``.
@@ -413,9 +415,10 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
     def pci_own_facts(self, profile: Profile) -> tuple[PropFact, ...]:
         return profile.virtio_mem_pci_props
 
-    def msix_bar(self, profile: Profile) -> str | None:
-        # hw/pci/msix.c msix_init_exclusive_bar names it after the device.
-        return f"{TYPE_VIRTIO_MEM_PCI}-msix" if profile.virtio_mem_pci_props else None
+    def msix_bar(self, dev: DeviceState) -> str | None:
+        # hw/pci/msix.c msix_init_exclusive_bar names it after the device;
+        # none without vectors (or the property: 7.2).
+        return f"{TYPE_VIRTIO_MEM_PCI}-msix" if dev.props.get("vectors", 0) else None
 
     @staticmethod
     def config(dev: DeviceState) -> VirtioMEM:
@@ -448,6 +451,9 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
         return virtio_mem_get_min_alignment(self.config(dev), self.region(machine, dev))
 
     def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+        if dev.props.get("vectors") == DEV_NVECTORS_UNSPECIFIED:
+            # hw/virtio/virtio-mem-pci.c virtio_mem_pci_realize (10.0).
+            dev.props["vectors"] = 2
         num_nodes = machine.numa.num_nodes if machine.numa is not None else 0
         busy = machine.is_mapped(backend.id)
         warn = (

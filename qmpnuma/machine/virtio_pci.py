@@ -322,7 +322,7 @@ class VirtioMDPCIKind(MemoryDeviceKind):
         """The proxy type's own class properties."""
         return ()
 
-    def msix_bar(self, profile: Profile) -> str | None:
+    def msix_bar(self, dev: DeviceState) -> str | None:
         """The proxy's MSI-X BAR region name, if it has MSI-X."""
         return None
 
@@ -433,7 +433,7 @@ class VirtioMDPCIKind(MemoryDeviceKind):
             self.aliases,
             dev.hotplugged,
             class_props(profile, self.pci_own_facts(profile)),
-            self.msix_bar(profile),
+            self.msix_bar(dev),
         )
         return listed[1:]
 

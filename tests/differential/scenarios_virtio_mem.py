@@ -494,6 +494,19 @@ SCENARIOS = [
          "-device", "virtio-mem-pci,id=a,memdev=f2", "-device", "virtio-mem-pci,id=b,memdev=f0"),
         (vmem(id="c", memdev="f1"), qmp("query-memory-devices")),
     ),
+    # 10.0's virtio-mem-pci has MSI-X: 2 vectors unless told, and without
+    # vectors no MSI-X BAR in its qom-list.
+    Scenario(
+        "vmem-msix-vectors",
+        (*HOTPLUG, *ram("m0", "64M"), *ram("m1", "64M"), *ram("m2", "64M"),
+         "-device", "virtio-mem-pci,id=a,memdev=m0"),
+        (
+            vmem(id="b", memdev="m1"),
+            vmem(id="c", memdev="m2", vectors=0),
+            *(qom_get(ident, "vectors") for ident in ("a", "b", "c")),
+            *(qmp("qom-list", {"path": f"{PERIPHERAL}/{ident}"}) for ident in ("a", "b", "c")),
+        ),
+    ),
     Scenario(
         "vmem-acpi-index-q35",
         ("-S", "-machine", "q35", *HOTPLUG[1:], *ram("m0", "64M"), *ram("m1", "64M"),

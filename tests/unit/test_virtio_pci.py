@@ -58,9 +58,10 @@ PMEM_HOT = [
 
 def _vmem(hotplugged: bool, profile: Profile = QEMU_7_2) -> tuple[tuple[str, str], ...]:
     kind = virtio_mem.VirtioMEMPCIKind()
+    msix = "virtio-mem-pci-msix" if profile.virtio_mem_pci_props else None
     return proxy_qom_properties(
         "virtio-mem", aliased_props(profile, kind.own_facts(profile)), kind.aliases, hotplugged,
-        class_props(profile, kind.pci_own_facts(profile)), kind.msix_bar(profile),
+        class_props(profile, kind.pci_own_facts(profile)), msix,
     )  # fmt: skip
 
 
