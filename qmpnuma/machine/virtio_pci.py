@@ -1,7 +1,8 @@
 """virtio-mem-pci and virtio-pmem-pci as PCI devices and memory devices.
 
 QEMU counterparts (7.2): hw/i386/pc.c pc_virtio_md_pci_pre_plug / plug /
-unplug_request, the flow both kinds share: the memory-device pre-plug
+unplug_request (10.0: hw/virtio/virtio-md-pci.c, which can unplug), the
+flow both kinds share: the memory-device pre-plug
 (address in the device-memory region), then the proxy's realize
 (hw/pci/pci.c pci_qdev_realize: ROM size, PCI slot), then the virtio
 device's realize.  Their QOM face: hw/virtio/virtio-pci.c
@@ -9,7 +10,8 @@ device's realize.  Their QOM face: hw/virtio/virtio-pci.c
 virtio_pci_realize and virtio_pci_device_plugged create), hw/pci/pci.c
 (pci_props and the bus master regions), hw/virtio/virtio.c
 (virtio_properties) and qdev_alias_all_properties, which copies the virtio
-device's properties onto the proxy as aliases.
+device's properties onto the proxy as aliases (the profile says which
+properties each release has, and in which order 10.0 aliases them).
 
 qom-list walks the object's own property table, then each class's from the
 leaf up, and prepends each property to its reply: the reply is that walk
