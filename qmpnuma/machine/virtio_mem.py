@@ -4,7 +4,10 @@ QEMU counterparts (7.2): hw/virtio/virtio-mem.c (the block-size and
 requested-size setters, virtio_mem_device_realize, the usable region),
 hw/virtio/virtio-mem-pci.c (the memory-device hooks and the
 MEMORY_DEVICE_SIZE_CHANGE notifier) and hw/i386/pc.c
-(pc_virtio_md_pci_unplug_request).
+(pc_virtio_md_pci_unplug_request).  QEMU 10.0 (by the profile): the
+device can be unplugged once empty (virtio_mem_unplug_request_check),
+refuses a preallocating backend, and has dynamic-memslots, x-early-migration
+and, on the proxy, MSI-X.
 
 The device keeps QEMU's split between the host's request and the guest's
 answer: ``requested-size`` is what management asks for (qom-set), ``size``
