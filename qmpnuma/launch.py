@@ -60,4 +60,5 @@ def new_vm(
     if config.machine.phase is Phase.MACHINE_READY and vm.autostart:
         # No monitor is connected yet, so nobody hears this RESUME (as in QEMU).
         vm.runstate = RunState.RUNNING
+        vm.machine.virtual_clock_started = True
     return vm

@@ -27,12 +27,41 @@ __all__ = [
     "PROFILE_OPTION",
     "find_profile",
     "unknown_profile",
+    "PropFact",
 ]
 
 #: The environment variable that names the profile.
 PROFILE_ENV = "QMPNUMA_PROFILE"
 #: The command-line option that names it (no QEMU option starts with -qmpnuma).
 PROFILE_OPTION = "-qmpnuma-profile"
+
+
+#: A device property as qom-list and qom-get know it: (name, QOM type, default).
+PropFact = tuple[str, str, object]
+
+#: hw/pci/pci.c pci_props and hw/virtio/virtio-pci.c virtio_pci_properties
+#: of 7.2, in qom-list order ("addr" is the devfn, "legacy-addr" its text).
+_VIRTIO_PCI_PROPS_7_2: tuple[PropFact, ...] = (
+    ("failover_pair_id", "str", ""), ("romfile", "str", ""), ("addr", "int32", -1),
+    ("romsize", "uint32", 0xFFFFFFFF), ("x-pcie-lnksta-dllla", "bool", True),
+    ("rombar", "uint32", 1), ("x-pcie-extcap-init", "bool", True), ("acpi-index", "uint32", 0),
+    ("multifunction", "bool", False), ("legacy-addr", "str", None),
+    ("migrate-extra", "bool", True), ("ats", "bool", False),
+    ("x-ignore-backend-features", "bool", False), ("x-pcie-pm-init", "bool", True),
+    ("aer", "bool", False), ("x-pcie-flr-init", "bool", True),
+    ("x-pcie-lnkctl-init", "bool", True), ("x-ats-page-aligned", "bool", True),
+    ("page-per-vq", "bool", False), ("x-pcie-deverr-init", "bool", True),
+    ("virtio-pci-bus-master-bug-migration", "bool", False),
+    ("modern-pio-notify", "bool", False), ("x-disable-pcie", "bool", False),
+)  # fmt: skip
+#: hw/virtio/virtio.c virtio_properties of 7.2, in array order.
+_VIRTIO_DEVICE_PROPS_7_2: tuple[PropFact, ...] = (
+    ("indirect_desc", "bool", True), ("event_idx", "bool", True),
+    ("notify_on_empty", "bool", True), ("any_layout", "bool", True),
+    ("iommu_platform", "bool", False), ("packed", "bool", False),
+    ("queue_reset", "bool", True), ("use-started", "bool", True),
+    ("use-disabled-flag", "bool", True), ("x-disable-legacy-check", "bool", False),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, repr=False)
@@ -158,9 +187,55 @@ class Profile:
     #: hw/core/machine-smp.c machine_parse_smp_config: the optional levels,
     #: in the order a value > 1 on a machine without them is refused.
     smp_optional_levels: tuple[str, ...] = ("dies", "clusters")
-    #: softmmu/qdev-monitor.c qmp_device_add: the arguments reach the device
-    #: as JSON values (10.0) or as QemuOpts strings (7.2).
-    device_add_from_json: bool = False
+    # -- memory devices and qdev hotplug ---------------------------------
+    #: qdev-monitor.c qmp_device_add: the arguments reach
+    #: qdev_device_add_from_qdict as JSON (10.0: the QObject visitor types
+    #: them, a non-string driver/bus/id is ignored, no id check) rather than
+    #: through -device's QemuOpts (7.2: text, id checked).
+    device_add_json: bool = False
+    #: qdev-monitor.c find_device_state: a QOM path that is no device.
+    not_a_device_error: str = "{id} is not a hotpluggable device"
+    #: hw/mem/memory-device.c memory_device_pre_plug checks that there is a
+    #: device-memory region (pc makes one only with maxmem > -m), the space
+    #: left and the backend size against its region's own alignment before
+    #: the device's region and address are looked at (10.0, with
+    #: ``no_device_memory_error``); 7.2's memory_device_get_free_addr checks
+    #: them as it goes, the size against the device's alignment.
+    memory_device_prechecks: bool = False
+    no_device_memory_error: str = ""
+    #: system/physmem.c ram_block_discard_range warns, once per process, when
+    #: it punches a hole in a private file mapping (virtio-mem's realize
+    #: discards its whole backend); 7.2 does so silently.
+    discard_private_file_warning: bool = False
+    #: hw/i386/pc.c pc_virtio_md_pci_unplug_request (7.2) or
+    #: hw/virtio/virtio-md-pci.c virtio_md_pci_unplug_request (10.0, for a
+    #: kind without an unplug check: virtio-pmem): the refusal.
+    virtio_md_unplug_error: str = "virtio based memory devices cannot be unplugged."
+    #: virtio-mem-pci can be unplugged once it holds no memory
+    #: (hw/virtio/virtio-mem-pci.c unplug_request_check, 10.0).
+    virtio_mem_unplug: bool = False
+    #: hw/pci/pci.c pci_qdev_realize checks and takes a PCI device's
+    #: acpi-index on every machine (10.0); 7.2's acpi_pcihp_device_pre_plug_cb
+    #: only where ACPI PCI hotplug serves the bus (not pc with acpi=off).
+    acpi_index_everywhere: bool = False
+    #: The class properties of pci-device and virtio-pci a virtio memory
+    #: proxy shows (qom-list order); 10.0 has more, "addr" is a "str" and
+    #: "rombar" an int32 defaulting to -1.
+    virtio_pci_props: tuple[PropFact, ...] = _VIRTIO_PCI_PROPS_7_2
+    #: hw/virtio/virtio.c virtio_properties, in array order (10.0: in_order).
+    virtio_device_props: tuple[PropFact, ...] = _VIRTIO_DEVICE_PROPS_7_2
+    #: hw/virtio/virtio-mem.c virtio_mem_properties after 7.2's.
+    virtio_mem_new_props: tuple[PropFact, ...] = ()
+    #: hw/virtio/virtio-mem-pci.c: virtio-mem-pci's own class properties
+    #: (10.0: MSI-X "vectors" and "ioeventfd"; with them an MSI-X BAR).
+    virtio_mem_pci_props: tuple[PropFact, ...] = ()
+    #: hw/core/qdev-properties.c qdev_alias_all_properties aliases the virtio
+    #: device's class properties in class hash-table order, legacy-* ones
+    #: included (10.0), rather than its qdev property arrays in order (7.2).
+    alias_class_properties: bool = False
+    #: hw/virtio/virtio-mem.c virtio_mem_device_realize refuses a backend
+    #: that preallocates (10.0: the device's own prealloc=on is the way).
+    virtio_mem_refuses_prealloc_memdev: bool = False
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -228,7 +303,46 @@ QEMU_10_0 = Profile(
     smp_members=("cpus", "drawers", "books", "sockets", "dies", "clusters", "modules")
     + ("cores", "threads", "maxcpus"),
     smp_optional_levels=("modules", "clusters", "dies", "books", "drawers"),
-    device_add_from_json=True,
+    # -- memory devices and qdev hotplug ---------------------------------
+    device_add_json=True,
+    not_a_device_error="{id} is not a device",
+    memory_device_prechecks=True,
+    discard_private_file_warning=True,
+    virtio_md_unplug_error="this virtio based memory devices cannot be unplugged",
+    virtio_mem_unplug=True,
+    acpi_index_everywhere=True,
+    virtio_pci_props=(
+        ("failover_pair_id", "str", ""), ("romfile", "str", ""), ("x-pcie-ext-tag", "bool", True),
+        ("addr", "str", -1), ("romsize", "uint32", 0xFFFFFFFF),
+        ("x-pcie-lnksta-dllla", "bool", True), ("rombar", "int32", -1),
+        ("x-max-bounce-buffer-size", "size", 4096), ("x-pcie-ari-nextfn-1", "bool", False),
+        ("x-pcie-err-unc-mask", "bool", True), ("x-pcie-extcap-init", "bool", True),
+        ("busnr", "busnr", 0), ("acpi-index", "uint32", 0), ("multifunction", "bool", False),
+        ("legacy-addr", "str", None), ("aer", "bool", False), ("migrate-extra", "bool", True),
+        ("ats", "bool", False), ("x-ignore-backend-features", "bool", False),
+        ("x-pcie-pm-init", "bool", True), ("x-pcie-pm-no-soft-reset", "bool", False),
+        ("x-pcie-flr-init", "bool", True), ("x-pcie-lnkctl-init", "bool", True),
+        ("x-ats-page-aligned", "bool", True), ("page-per-vq", "bool", False),
+        ("x-pcie-deverr-init", "bool", True),
+        ("virtio-pci-bus-master-bug-migration", "bool", False),
+        ("modern-pio-notify", "bool", False), ("x-disable-pcie", "bool", False),
+    ),
+    virtio_device_props=(
+        ("indirect_desc", "bool", True), ("event_idx", "bool", True),
+        ("notify_on_empty", "bool", True), ("any_layout", "bool", True),
+        ("iommu_platform", "bool", False), ("packed", "bool", False),
+        ("queue_reset", "bool", True), ("in_order", "bool", False),
+        ("use-started", "bool", True), ("use-disabled-flag", "bool", True),
+        ("x-disable-legacy-check", "bool", False),
+    ),
+    virtio_mem_new_props=(("x-early-migration", "bool", True), ("dynamic-memslots", "bool", False)),
+    virtio_mem_pci_props=(("vectors", "uint32", 0xFFFFFFFF), ("ioeventfd", "bool", True)),
+    alias_class_properties=True,
+    virtio_mem_refuses_prealloc_memdev=True,
+    no_device_memory_error=(
+        "the configuration is not prepared for memory devices (e.g., for memory hotplug), "
+        "consider specifying the maxmem option"
+    ),
 )
 
 #: hw/core/numa.c around QEMU 4.2/5.0 (the seed-numa-c reference): RAM is

@@ -2,8 +2,8 @@
 
 QEMU counterparts (7.2): softmmu/qdev-monitor.c qmp_device_add (which puts
 the arguments through the QemuOpts of -device first:
-util/qemu-option.c qemu_opts_from_qdict) and qmp_device_del /
-find_device_state.
+util/qemu-option.c qemu_opts_from_qdict; 10.0 hands them on as JSON) and
+qmp_device_del / find_device_state.
 """
 
 from __future__ import annotations
@@ -61,8 +61,7 @@ def qemu_opts_from_qdict(args: dict[str, object]) -> dict[str, object]:
 
 def qmp_device_add(ctx: CommandContext, args: dict[str, object]) -> None:
     machine = ctx.vm.machine
-    if machine.profile.device_add_from_json:
-        # 10.0: the arguments as they are, without QemuOpts' id check.
+    if machine.profile.device_add_json:
         machine.device_add(dict(args), from_json=True, reporter=ctx.reporter)
     else:
         machine.device_add(qemu_opts_from_qdict(args), from_json=False, reporter=ctx.reporter)
@@ -73,13 +72,13 @@ def qmp_device_del(ctx: CommandContext, args: dict[str, object]) -> None:
 
     Raises:
         DeviceNotFound: ``Device 'x' not found``.
-        GenericError: ``x is not a hotpluggable device``, or the device's refusal.
+        GenericError: ``x is not a (hotpluggable) device``, or the device's refusal.
     """
     ident = str(args["id"])
     machine = ctx.vm.machine
     dev = machine.qdev.find_device_state(ident)
     if dev is None:
         if ident.startswith("/") and qom_path_exists(machine, ident):
-            raise GenericError(f"{ident} is not a hotpluggable device")
+            raise GenericError(machine.profile.not_a_device_error.format(id=ident))
         raise DeviceNotFound(f"Device '{ident}' not found")
-    machine.device_del(dev)
+    machine.device_del(dev, ident)

@@ -134,8 +134,10 @@ def _device_node(machine: Machine, dev: DeviceState) -> QomNode:
     def get(name: str) -> object:
         prop = dev.dc.find_property(name)
         if prop is not None and not prop.readable:
-            # qom/object.c object_property_get
-            raise GenericError(f"Property '{dev.dc.name}.{name}' is not readable")
+            # qom/object.c object_property_get; an alias reads its target,
+            # so the virtio device names itself.
+            owner = prop.alias_type or dev.dc.name
+            raise GenericError(f"Property '{owner}.{name}' is not readable")
         if name in generic:
             return generic[name]
         return dev.dc.kind.get_property(machine, dev, name)

@@ -13,8 +13,8 @@ from qmpnuma.machine.nvdimm import NVDIMM
 from qmpnuma.machine.pc_dimm import PC_DIMM
 from qmpnuma.machine.pci_devices import PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI, device_alias
 from qmpnuma.machine.qdev import DeviceClass, DeviceRegistry
-from qmpnuma.machine.virtio_mem import VIRTIO_MEM_PCI
-from qmpnuma.machine.virtio_pmem import VIRTIO_PMEM_PCI
+from qmpnuma.machine.virtio_mem import virtio_mem_pci_class
+from qmpnuma.machine.virtio_pmem import virtio_pmem_pci_class
 from qmpnuma.machine.x86_cpu import x86_cpu_types
 from qmpnuma.profile import DEFAULT_PROFILE, Profile
 
@@ -26,12 +26,12 @@ _DEVICE = DeviceClass("device", abstract=True)
 
 @functools.cache
 def device_types(profile: Profile) -> DeviceRegistry:
-    """The device types of ``profile``'s release: its CPU models, and their
-    properties (module-id on 10.0), differ."""
+    """The device types of ``profile``'s release: its CPU models and the
+    properties of CPUs (module-id on 10.0) and virtio proxies differ."""
     cpus = x86_cpu_types(x86_cpu_models(profile), module_id=profile.x86_modules)
     return DeviceRegistry.of(
-        [_DEVICE, *cpus, PC_DIMM, NVDIMM, VIRTIO_MEM_PCI, VIRTIO_PMEM_PCI, PIIX3_USB_UHCI,
-         VIRTIO_BALLOON_PCI],
+        [_DEVICE, *cpus, PC_DIMM, NVDIMM, virtio_mem_pci_class(profile),
+         virtio_pmem_pci_class(profile), PIIX3_USB_UHCI, VIRTIO_BALLOON_PCI],
         [device_alias],
     )  # fmt: skip
 

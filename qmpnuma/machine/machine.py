@@ -146,6 +146,10 @@ class Machine:
         self.default_devices = True
         #: -overcommit mem-lock=on (vl.c enable_mlock).
         self.mem_lock = False
+        #: The VM has run: QEMU_CLOCK_VIRTUAL has left 0.
+        self.virtual_clock_started = False
+        #: The warn_report_once() calls (by function) that have printed.
+        self.warned_once: set[str] = set()
         #: hw/acpi/pcihp.c used_acpi_index_list: taken by a PCI device's
         #: pre-plug, and kept when the device then fails, as QEMU keeps it.
         self.pci_acpi_indexes: set[int] = set()
@@ -251,13 +255,16 @@ class Machine:
         """
         return qdev_device_add(self, opts, from_json, reporter)
 
-    def device_del(self, dev: DeviceState) -> None:
+    def device_del(self, dev: DeviceState, ident: str | None = None) -> None:
         """device_del of a found device (qdev_unplug): the request only.
+
+        ``ident`` is the id or path it was found by (default: its id, or
+        its path when it has none).
 
         Raises:
             QMPError: the device or the machine refuses the unplug.
         """
-        qdev_unplug(self, dev)
+        qdev_unplug(self, dev, ident or dev.id or dev.qom_path)
 
     # -- configuration ---------------------------------------------------
 

@@ -112,6 +112,10 @@ class MachineClass:
     deprecation_reason: str | None = None
     #: smp_props.modules_supported (x86 from 9.1).
     modules_supported: bool = False
+    #: The default of virtio-mem's unplugged-inaccessible: hw/i386/pc.c
+    #: pc_compat_6_2 sets "off", pc_compat_8_0 "auto"; later types keep the
+    #: property's own "on" (QEMU 8.1).
+    virtio_mem_unplugged_inaccessible: str = "auto"
 
     @property
     def has_numa(self) -> bool:
@@ -176,6 +180,9 @@ def _pc_class(family: str, text: str, profile: Profile) -> MachineClass:
         pci_hole64_size=PCI_HOLE64_SIZE[family],
         has_hotpluggable_cpus=True,
         deprecation_reason=_deprecation(version, profile),
+        virtio_mem_unplugged_inaccessible=(
+            "off" if version <= (6, 2) else "auto" if version <= (8, 0) else "on"
+        ),
     )
 
 

@@ -22,6 +22,7 @@ from qmpnuma.machine.qdev import DeviceKind, DeviceState
 
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
+    from qmpnuma.machine.memory import DeviceMemory
 
 __all__ = [
     "MemoryDeviceKind",
@@ -81,6 +82,10 @@ class MemoryDeviceKind(DeviceKind):
         """The device's own alignment (get_min_alignment), at least its block's."""
         raise NotImplementedError
 
+    def get_region_alignment(self, machine: Machine, dev: DeviceState) -> int:
+        """memory_region_get_alignment of the device's region (its backend's block)."""
+        raise NotImplementedError
+
     def fill_device_info(self, machine: Machine, dev: DeviceState) -> dict[str, object]:
         """The ``data`` of the device's query-memory-devices entry, in member order."""
         raise NotImplementedError
@@ -126,36 +131,49 @@ def _align_up(value: int, align: int) -> int:
     return (value + align - 1) // align * align
 
 
-def memory_device_get_free_addr(
-    machine: Machine, hint: int | None, align: int, size: int, warnings: list[str] | None = None
-) -> int:
-    """memory_device_get_free_addr: the hint checked, or the first fit.
-
-    ``warnings`` hears its warn_report() (an alignment beyond the region
-    base's, which only a large virtio-mem block size reaches).
-
-    Raises:
-        GenericError: QEMU's texts, in its order.
-    """
+def _device_memory(machine: Machine) -> DeviceMemory:
+    """The device-memory region, or the machine's refusal of memory devices."""
     region = machine.device_memory
-    if region is None:
+    prechecks = machine.profile.memory_device_prechecks
+    if region is None or (prechecks and region.size == 0):
+        # 10.0's pc makes no region without maxmem: one text for both.
         raise GenericError(
-            "memory devices (e.g. for memory hotplug) are not supported by the machine"
+            machine.profile.no_device_memory_error
+            or "memory devices (e.g. for memory hotplug) are not supported by the machine"
         )
     if region.size == 0:
         raise GenericError(
             "memory devices (e.g. for memory hotplug) are not enabled, "
             "please specify the maxmem option"
         )
+    return region
+
+
+def memory_device_get_free_addr(
+    machine: Machine, hint: int | None, align: int, size: int, warnings: list[str] | None = None
+) -> int:
+    """memory_device_get_free_addr: the hint checked, or the first fit.
+
+    ``warnings`` hears its warn_report() (an alignment beyond the region
+    base's, which only a large virtio-mem block size reaches).  Where the
+    profile has memory_device_prechecks, memory_device_pre_plug has checked
+    the region, the space and the size before.
+
+    Raises:
+        GenericError: QEMU's texts, in its order.
+    """
+    region = _device_memory(machine)
     if region.base % align and warnings is not None:
         warnings.append(
             f"the alignment (0x{align:x}) exceeds the expected maximum alignment, memory will "
             "get fragmented and not all 'maxmem' might be usable for memory devices."
         )
-    _check_addable(machine, size)
+    prechecked = machine.profile.memory_device_prechecks
+    if not prechecked:
+        _check_addable(machine, size)
     if hint is not None and hint % align:
         raise GenericError(f"address must be aligned to 0x{align:x} bytes")
-    if size % align:
+    if not prechecked and size % align:
         raise GenericError(f"backend memory size must be multiple of 0x{align:x}")
     region_end = region.base + region.size
     if hint is not None:
@@ -197,7 +215,14 @@ def memory_device_pre_plug(machine: Machine, dev: DeviceState, legacy_align: int
         GenericError: QEMU's texts.
     """
     kind = _kind(dev)
+    if machine.profile.memory_device_prechecks:
+        _device_memory(machine)
     size = kind.get_region_size(machine, dev)
+    if machine.profile.memory_device_prechecks:
+        _check_addable(machine, size)
+        region_align = kind.get_region_alignment(machine, dev)
+        if size % region_align:
+            raise GenericError(f"backend memory size must be multiple of 0x{region_align:x}")
     align = legacy_align if legacy_align is not None else kind.get_min_alignment(machine, dev)
     addr = kind.get_addr(dev)
     free = memory_device_get_free_addr(machine, addr or None, align, size, dev.warnings)

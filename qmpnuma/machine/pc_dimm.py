@@ -120,6 +120,9 @@ class PCDIMMKind(MemoryDeviceKind):
 
     def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
         # pc-dimm has no get_min_alignment: its region's alignment decides.
+        return self.get_region_alignment(machine, dev)
+
+    def get_region_alignment(self, machine: Machine, dev: DeviceState) -> int:
         backend = self.memdev(machine, dev)
         assert backend is not None
         return backend.block_align

@@ -152,6 +152,14 @@ class DeviceKind:
         """qdev_get_machine_hotplug_handler(dev) != NULL."""
         return False
 
+    def compat_props(self, machine: Machine) -> dict[str, object]:
+        """The machine type's compat defaults for the type's properties.
+
+        qom/object.c object_apply_compat_props sets them on every new
+        instance, before the user's values.
+        """
+        return {}
+
     def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
         """Check everything about plugging ``dev``; raise QMPError, change nothing."""
 
@@ -191,6 +199,10 @@ class DeviceKind:
         """
         dc = dev.dc
         return tuple((n, dc.qom_type_of(n)) for n in dc.qom_order if n != "type")
+
+    def check_set(self, machine: Machine, dev: DeviceState, name: str) -> None:
+        """The setter's refusal of a property allowed after realize, before
+        it reads the value (raise QMPError)."""
 
     def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
         """qom-set of a property allowed after realize (RealizedSet.ALLOWED).
@@ -252,6 +264,13 @@ class DeviceState:
     hotplugged: bool = False
     #: device_del requests accepted so far; the device stays until unplug.
     unplug_requests: int = 0
+    #: The name of the board bus it is plugged into (DeviceState::parent_bus).
+    bus: str | None = None
+    #: A PCI unplug request is out (DeviceState::pending_deleted_event).
+    pending_deleted_event: bool = False
+    #: ... and its expiry (the virtual clock when it was made) read 0: it
+    #: never expires, and device_del refuses to repeat it.
+    pending_deleted_forever: bool = False
     #: Per-kind state a kind module keeps on its devices.
     state: dict[str, object] = field(default_factory=dict)
     #: warn_report()s of its pre_plug / realize, in order.  The caller
@@ -556,6 +575,8 @@ def qdev_set_property(machine: Machine, dev: DeviceState, name: str, value: obje
         )
     if prop.realized_set is RealizedSet.LOCKED:
         raise GenericError(prop.locked_error)
+    if prop.realized_set is RealizedSet.ALLOWED:
+        dev.dc.kind.check_set(machine, dev, name)
     typed = _visit_property(prop, value, True, dev.dc.name)
     if prop.realized_set is RealizedSet.LINK:
         assert isinstance(typed, str)
@@ -627,6 +648,7 @@ def qdev_device_add(
         raise GenericError(f"Device '{driver}' can not be hotplugged on this machine")
     ident = opts.get("id")
     dev = qdev_new(dc, hotplugged=ready)
+    dev.props.update(dc.kind.compat_props(machine))
     _qdev_set_id(machine.qdev, dev, ident if isinstance(ident, str) else None)
     for key in _property_order(opts):
         _set_property(machine, dev, key, opts[key], from_json)
@@ -659,6 +681,7 @@ def qdev_realize(
                 for msg in dev.warnings:
                     reporter.warn(msg)
     kind.realize(machine, dev)
+    dev.bus = None if bus is None else bus.name
     machine.qdev.add(dev)
     kind.plug(machine, dev)
 
@@ -675,12 +698,21 @@ def _qdev_set_id(tree: QdevTree, dev: DeviceState, ident: str | None) -> None:
     tree.anon_count += 1
 
 
-def qdev_unplug(machine: Machine, dev: DeviceState) -> None:
+def qdev_unplug(machine: Machine, dev: DeviceState, ident: str) -> None:
     """softmmu/qdev-monitor.c qdev_unplug: checks, then the unplug request.
+
+    ``ident`` is how device_del named the device.
 
     Raises:
         GenericError: the type cannot be unplugged, or the machine refuses.
     """
+    if dev.pending_deleted_forever:
+        # softmmu/qdev-monitor.c qmp_device_del
+        raise GenericError(f"Device {ident} is already in the process of unplug")
+    bus = next((b for b in _board_buses(machine) if b.name == dev.bus), None)
+    if bus is not None and not bus.hotpluggable:
+        # QERR_BUS_NO_HOTPLUG
+        raise GenericError(f"Bus '{bus.name}' does not support hotplugging")
     if not dev.dc.hotpluggable:
         # QERR_DEVICE_NO_HOTPLUG
         raise GenericError(f"Device '{dev.dc.name}' does not support hotplugging")

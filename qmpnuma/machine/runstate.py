@@ -121,6 +121,7 @@ class VM:
         """Start the vCPUs (vm_start): a RESUME event unless already running."""
         if self.runstate is not RunState.RUNNING:
             self.runstate = RunState.RUNNING
+            self.machine.virtual_clock_started = True
             self.emit("RESUME")
 
     def vm_stop(self) -> None:

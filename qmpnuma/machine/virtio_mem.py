@@ -4,7 +4,10 @@ QEMU counterparts (7.2): hw/virtio/virtio-mem.c (the block-size and
 requested-size setters, virtio_mem_device_realize, the usable region),
 hw/virtio/virtio-mem-pci.c (the memory-device hooks and the
 MEMORY_DEVICE_SIZE_CHANGE notifier) and hw/i386/pc.c
-(pc_virtio_md_pci_unplug_request).
+(pc_virtio_md_pci_unplug_request).  QEMU 10.0 (by the profile): the
+device can be unplugged once empty (virtio_mem_unplug_request_check),
+refuses a preallocating backend, and has dynamic-memslots, x-early-migration
+and, on the proxy, MSI-X.
 
 The device keeps QEMU's split between the host's request and the guest's
 answer: ``requested-size`` is what management asks for (qom-set), ``size``
@@ -15,6 +18,7 @@ scripted guest performs, one block at a time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -24,12 +28,14 @@ from qmpnuma.machine.memory import MiB
 from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
 from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
+from qmpnuma.profile import Profile, PropFact
 
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
 
 __all__ = [
-    "VIRTIO_MEM_PCI",
+    "virtio_mem_pci_class",
+    "virtio_mem_facts",
     "VirtioMEMPCIKind",
     "TYPE_VIRTIO_MEM_PCI",
     "TYPE_VIRTIO_MEM",
@@ -45,6 +51,7 @@ __all__ = [
     "virtio_mem_realize",
     "set_requested_size",
     "guest_resize",
+    "unplug_request_check",
     "fill_device_info",
     "size_change_event",
     "qom_get",
@@ -62,15 +69,20 @@ THP_SIZE = 2 * MiB
 #: hw/virtio/virtio-mem.c VIRTIO_MEM_USABLE_EXTENT for x86 targets: how far
 #: the usable region reaches beyond the requested size (two 128 MiB sections).
 VIRTIO_MEM_USABLE_EXTENT = 2 * 128 * MiB
-#: virtio_mem_properties (aliased onto the proxy, in array order) and the
-#: proxy's own aliases of virtio_mem_instance_init's properties.
-QOM_OWN_PROPS: tuple[tuple[str, str], ...] = (
-    ("memaddr", "uint64"), ("node", "uint32"), ("prealloc", "bool"),
-    ("memdev", "link<memory-backend>"), ("unplugged-inaccessible", "OnOffAuto"),
+#: virtio_mem_properties of 7.2 (aliased onto the proxy, in array order);
+#: a profile may add more (virtio_mem_facts).  Then the proxy's own aliases
+#: of virtio_mem_instance_init's properties.
+QOM_OWN_PROPS: tuple[PropFact, ...] = (
+    ("memaddr", "uint64", 0), ("node", "uint32", 0), ("prealloc", "bool", False),
+    ("memdev", "link<memory-backend>", None), ("unplugged-inaccessible", "OnOffAuto", "auto"),
 )  # fmt: skip
 QOM_ALIASES: tuple[tuple[str, str], ...] = (
     ("block-size", "size"), ("size", "size"), ("requested-size", "size"),
 )  # fmt: skip
+#: hw/virtio/virtio-pci.h DEV_NVECTORS_UNSPECIFIED: ``vectors`` not set.
+DEV_NVECTORS_UNSPECIFIED = 0xFFFFFFFF
+#: Machine.warned_once's key for ram_block_discard_range's warn_report_once.
+PRIVATE_DISCARD_WARNING = "ram_block_discard_range"
 #: ON_OFF_AUTO values of ``unplugged-inaccessible``.
 _ON, _OFF, _AUTO = "on", "off", "auto"
 
@@ -89,6 +101,8 @@ class VirtioMEM:
     requested_size: int = 0
     prealloc: bool = False
     unplugged_inaccessible: str = _AUTO
+    #: ``dynamic-memslots`` (10.0): map the memory in several memslots.
+    dynamic_memslots: bool = False
     #: What the guest has plugged (the ``size`` property).
     size: int = 0
     #: The part of the region the guest may plug in (usable_region_size).
@@ -110,6 +124,12 @@ def default_block_size(backend: MemoryBackend) -> int:
 def _has_shared_zeropage(backend: MemoryBackend) -> bool:
     """Private anonymous RAM of base pages (virtio_mem_has_shared_zeropage)."""
     return backend.qom_type == "memory-backend-ram" and not backend.share
+
+
+def _private_file_mapping(backend: MemoryBackend) -> bool:
+    """A RAM block with a file descriptor, mapped private (share=off)."""
+    has_fd = backend.qom_type in ("memory-backend-file", "memory-backend-memfd")
+    return has_fd and not backend.share
 
 
 def check_block_size(value: int) -> None:
@@ -145,21 +165,31 @@ def virtio_mem_realize(
     num_nodes: int,
     warnings: list[str],
     mlock: bool = False,
+    warn_private_discard: bool = False,
+    refuse_prealloc_memdev: bool = False,
 ) -> VirtioMEM:
     """virtio_mem_device_realize's checks and defaults, in its order.
 
     ``busy`` is host_memory_backend_is_mapped(memdev); ``num_nodes`` counts
     the NUMA nodes (0 without any); warn_report()s go to ``warnings`` as
     they happen, so a later failure keeps them.  ``mlock`` is
-    ``-overcommit mem-lock=on``, which cannot leave blocks unplugged.  The
-    memory-device pre-plug has run before, so the address and the backend
-    size are block-aligned already.
+    ``-overcommit mem-lock=on``, which cannot leave blocks unplugged;
+    ``warn_private_discard`` lets the discard of the whole backend warn
+    about a private file mapping (ram_block_discard_range);
+    ``refuse_prealloc_memdev`` refuses a backend that preallocates.  The
+    memory-device pre-plug has run before.
 
     Raises:
         GenericError: QEMU's busy-memdev, node and alignment texts.
     """
     if busy:
         raise GenericError(f"'memdev' property specifies a busy memdev: {backend.id}")
+    if refuse_prealloc_memdev and backend.prealloc:
+        # Sic: the trailing space.
+        raise GenericError(
+            f"'memdev' property specifies a memdev with preallocation enabled: {backend.id}. "
+            "Instead, specify 'prealloc=on' for the virtio-mem device. "
+        )
     if (num_nodes and dev.node >= num_nodes) or (not num_nodes and dev.node):
         # Sic: no space between "exceeds" and "the".
         raise GenericError(
@@ -168,6 +198,10 @@ def virtio_mem_realize(
         )
     if mlock:
         raise GenericError("Incompatible with mlock")
+    if dev.dynamic_memslots and dev.unplugged_inaccessible != _ON:
+        raise GenericError(
+            "'dynamic-memslots' property set to 'on' requires 'unplugged-inaccessible' to be 'on'"
+        )
     inaccessible = dev.unplugged_inaccessible
     if inaccessible == _AUTO:
         inaccessible = _OFF if _has_shared_zeropage(backend) else _ON
@@ -188,6 +222,20 @@ def virtio_mem_realize(
     if dev.requested_size % block:
         raise GenericError(
             f"'requested-size' property has to be multiples of 'block-size' (0x{block:x})"
+        )
+    # The address is block-aligned already (the pre-plug aligned it); the
+    # size is too where the pre-plug checked it against the block (7.2),
+    # not where it checks it against the backend's alignment only (10.0).
+    if backend.size % block:
+        # Sic: no space before 'block-size'.
+        raise GenericError(
+            f"'memdev' property memdev size has to be multiples of'block-size' (0x{block:x})"
+        )
+    if warn_private_discard and _private_file_mapping(backend):
+        warnings.append(
+            "ram_block_discard_range: Discarding RAM in private file mappings is possibly "
+            "dangerous, because it will modify the underlying file and will affect other "
+            "users of the file"
         )
     realized = replace(
         dev,
@@ -231,6 +279,21 @@ def set_requested_size(dev: VirtioMEM, value: int) -> VirtioMEM:
     if value == dev.requested_size:
         return dev
     return replace(_resize_usable_region(dev, value, can_shrink=False), requested_size=value)
+
+
+def unplug_request_check(dev: VirtioMEM) -> None:
+    """hw/virtio/virtio-mem.c virtio_mem_unplug_request_check (10.0).
+
+    Raises:
+        GenericError: the device may still hold guest memory.
+    """
+    refusal = "virtio-mem device cannot get unplugged while "
+    if dev.unplugged_inaccessible == _OFF:
+        raise GenericError(refusal + "'unplugged-inaccessible' != 'on'")
+    if dev.size:
+        raise GenericError(refusal + "some of its memory is still plugged")
+    if dev.requested_size:
+        raise GenericError(refusal + "'requested-size' != '0'")
 
 
 def guest_resize(dev: VirtioMEM) -> list[VirtioMEM]:
@@ -303,24 +366,43 @@ def _check_block_size(type_name: str, value: object) -> None:
     check_block_size(value)
 
 
-#: virtio-mem-pci's properties: the proxy's, then virtio-mem's (aliases of
-#: the anonymous virtio-mem child, which QEMU's errors name).
-VIRTIO_MEM_PCI_PROPERTIES: tuple[PropertyInfo, ...] = (
-    *proxy_properties(TYPE_VIRTIO_MEM),
-    PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("node", PropType.UINT32, 0, alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("prealloc", PropType.BOOL, False, alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
-                 alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("unplugged-inaccessible", PropType.ON_OFF_AUTO, _AUTO,
-                 alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("block-size", PropType.SIZE, 0, check=_check_block_size,
-                 realized_set=RealizedSet.LOCKED, locked_error="'block-size' cannot be changed",
-                 alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("size", PropType.SIZE, writable=False, alias_type=TYPE_VIRTIO_MEM),
-    PropertyInfo("requested-size", PropType.SIZE, 0, realized_set=RealizedSet.ALLOWED,
-                 alias_type=TYPE_VIRTIO_MEM),
-)  # fmt: skip
+def virtio_mem_facts(profile: Profile) -> tuple[PropFact, ...]:
+    """virtio_mem_properties, in array order."""
+    return (*QOM_OWN_PROPS, *profile.virtio_mem_new_props)
+
+
+def _properties(profile: Profile) -> tuple[PropertyInfo, ...]:
+    """virtio-mem-pci's properties: the proxy's, then virtio-mem's (aliases
+    of the anonymous virtio-mem child, which QEMU's errors name)."""
+    new = tuple(
+        PropertyInfo(name, PropType(qom), default, alias_type=TYPE_VIRTIO_MEM)
+        for name, qom, default in profile.virtio_mem_new_props
+    )
+    # qdev_class_add_legacy_property: the link's string form, neither
+    # readable nor writable; 10.0 aliases it onto the proxy.
+    legacy = (
+        (PropertyInfo("legacy-memdev", PropType.STR, writable=False, readable=False,
+                      alias_type=TYPE_VIRTIO_MEM),)
+        if profile.alias_class_properties else ()
+    )  # fmt: skip
+    return (
+        *proxy_properties(TYPE_VIRTIO_MEM, profile, profile.virtio_mem_pci_props),
+        PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("node", PropType.UINT32, 0, alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("prealloc", PropType.BOOL, False, alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
+                     alias_type=TYPE_VIRTIO_MEM),
+        *legacy,
+        PropertyInfo("unplugged-inaccessible", PropType.ON_OFF_AUTO, _AUTO,
+                     alias_type=TYPE_VIRTIO_MEM),
+        *new,
+        PropertyInfo("block-size", PropType.SIZE, 0, check=_check_block_size,
+                     realized_set=RealizedSet.LOCKED, locked_error="'block-size' cannot be changed",
+                     alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("size", PropType.SIZE, writable=False, alias_type=TYPE_VIRTIO_MEM),
+        PropertyInfo("requested-size", PropType.SIZE, 0, realized_set=RealizedSet.ALLOWED,
+                     alias_type=TYPE_VIRTIO_MEM),
+    )  # fmt: skip
 
 
 class VirtioMEMPCIKind(VirtioMDPCIKind):
@@ -328,8 +410,18 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
 
     info_type = "virtio-mem"
     vdev_type = TYPE_VIRTIO_MEM
-    own_props = QOM_OWN_PROPS
     aliases = QOM_ALIASES
+
+    def own_facts(self, profile: Profile) -> tuple[PropFact, ...]:
+        return virtio_mem_facts(profile)
+
+    def pci_own_facts(self, profile: Profile) -> tuple[PropFact, ...]:
+        return profile.virtio_mem_pci_props
+
+    def msix_bar(self, dev: DeviceState) -> str | None:
+        # hw/pci/msix.c msix_init_exclusive_bar names it after the device;
+        # none without vectors (or the property: 7.2).
+        return f"{TYPE_VIRTIO_MEM_PCI}-msix" if dev.props.get("vectors", 0) else None
 
     @staticmethod
     def config(dev: DeviceState) -> VirtioMEM:
@@ -344,6 +436,8 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
             requested_size=_int(props["requested-size"]),
             prealloc=bool(props["prealloc"]),
             unplugged_inaccessible=str(props["unplugged-inaccessible"]),
+            # Only releases with the property have it.
+            dynamic_memslots=bool(props.get("dynamic-memslots", False)),
         )
 
     @staticmethod
@@ -353,16 +447,45 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
         assert isinstance(vmem, VirtioMEM)
         return vmem
 
+    def compat_props(self, machine: Machine) -> dict[str, object]:
+        return {"unplugged-inaccessible": machine.mc.virtio_mem_unplugged_inaccessible}
+
     def get_min_alignment(self, machine: Machine, dev: DeviceState) -> int:
         return virtio_mem_get_min_alignment(self.config(dev), self.region(machine, dev))
 
     def realize_vdev(self, machine: Machine, dev: DeviceState, backend: MemoryBackend) -> None:
+        if dev.props.get("vectors") == DEV_NVECTORS_UNSPECIFIED:
+            # hw/virtio/virtio-mem-pci.c virtio_mem_pci_realize (10.0).
+            dev.props["vectors"] = 2
         num_nodes = machine.numa.num_nodes if machine.numa is not None else 0
         busy = machine.is_mapped(backend.id)
-        done = virtio_mem_realize(
-            self.config(dev), backend, busy, num_nodes, dev.warnings, machine.mem_lock
+        warn = (
+            machine.profile.discard_private_file_warning
+            and PRIVATE_DISCARD_WARNING not in machine.warned_once
         )
+        done = virtio_mem_realize(
+            self.config(dev), backend, busy, num_nodes, dev.warnings, machine.mem_lock, warn,
+            machine.profile.virtio_mem_refuses_prealloc_memdev,
+        )  # fmt: skip
         dev.state["vmem"] = done
+
+    def plug(self, machine: Machine, dev: DeviceState) -> None:
+        # The discard warning is the realize's last word: printed, it is done.
+        if any(w.startswith(PRIVATE_DISCARD_WARNING) for w in dev.warnings):
+            machine.warned_once.add(PRIVATE_DISCARD_WARNING)
+        super().plug(machine, dev)
+
+    def unpluggable(self, machine: Machine) -> bool:
+        return machine.profile.virtio_mem_unplug
+
+    def unplug_request_check(self, machine: Machine, dev: DeviceState) -> None:
+        """virtio_mem_unplug_request_check: only an empty device leaves.
+
+        Raises:
+            GenericError: legacy guests' mode, memory still plugged, or
+            some still requested.
+        """
+        unplug_request_check(self.vmem(dev))
 
     def get_plugged_size(self, machine: Machine, dev: DeviceState) -> int:
         return self.vmem(dev).size
@@ -374,7 +497,19 @@ class VirtioMEMPCIKind(VirtioMDPCIKind):
         return fill_device_info(self.vmem(dev), dev.id)
 
     def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
-        return qom_get(self.vmem(dev), name)
+        try:
+            return qom_get(self.vmem(dev), name)
+        except KeyError:
+            # A property the model keeps as set (x-early-migration ...).
+            return dev.props[name]
+
+    def check_set(self, machine: Machine, dev: DeviceState, name: str) -> None:
+        # hw/virtio/virtio-mem-pci.c virtio_mem_pci_set_requested_size: the
+        # unplug check saw 0 requested; the guest must not plug meanwhile.
+        if dev.pending_deleted_event:
+            raise GenericError(
+                f"'{name}' cannot be changed if the device is in the process of unplug"
+            )
 
     def set_property(self, machine: Machine, dev: DeviceState, name: str, value: object) -> None:
         """qom-set requested-size: the request the guest is told about."""
@@ -397,9 +532,12 @@ def _int(value: object) -> int:
     return value
 
 
-VIRTIO_MEM_PCI = DeviceClass(
-    TYPE_VIRTIO_MEM_PCI,
-    VirtioMEMPCIKind(),
-    properties=VIRTIO_MEM_PCI_PROPERTIES,
-    bus_type="PCI",
-)
+@functools.cache
+def virtio_mem_pci_class(profile: Profile) -> DeviceClass:
+    """The virtio-mem-pci type of ``profile``'s release."""
+    return DeviceClass(
+        TYPE_VIRTIO_MEM_PCI,
+        VirtioMEMPCIKind(),
+        properties=_properties(profile),
+        bus_type="PCI",
+    )

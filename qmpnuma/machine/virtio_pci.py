@@ -1,7 +1,8 @@
 """virtio-mem-pci and virtio-pmem-pci as PCI devices and memory devices.
 
 QEMU counterparts (7.2): hw/i386/pc.c pc_virtio_md_pci_pre_plug / plug /
-unplug_request, the flow both kinds share: the memory-device pre-plug
+unplug_request (10.0: hw/virtio/virtio-md-pci.c, which can unplug), the
+flow both kinds share: the memory-device pre-plug
 (address in the device-memory region), then the proxy's realize
 (hw/pci/pci.c pci_qdev_realize: ROM size, PCI slot), then the virtio
 device's realize.  Their QOM face: hw/virtio/virtio-pci.c
@@ -9,7 +10,8 @@ device's realize.  Their QOM face: hw/virtio/virtio-pci.c
 virtio_pci_realize and virtio_pci_device_plugged create), hw/pci/pci.c
 (pci_props and the bus master regions), hw/virtio/virtio.c
 (virtio_properties) and qdev_alias_all_properties, which copies the virtio
-device's properties onto the proxy as aliases.
+device's properties onto the proxy as aliases (the profile says which
+properties each release has, and in which order 10.0 aliases them).
 
 qom-list walks the object's own property table, then each class's from the
 leaf up, and prepends each property to its reply: the reply is that walk
@@ -22,7 +24,7 @@ observed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from qmpnuma.errors import GenericError
@@ -32,10 +34,12 @@ from qmpnuma.machine.memory_device import (
     MemoryDeviceKind,
     memory_device_plug,
     memory_device_pre_plug,
+    memory_device_unplug,
 )
 from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.pci import PCIBus, PCIFunction, board_pci_bus, devfn_str
 from qmpnuma.machine.qdev import DeviceState, PropertyInfo, PropType
+from qmpnuma.profile import Profile, PropFact
 
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
@@ -46,58 +50,78 @@ __all__ = [
     "proxy_properties",
     "proxy_qom_properties",
     "proxy_qom_get",
-    "VIRTIO_DEVICE_PROPS",
+    "proxy_defaults",
+    "aliased_props",
+    "class_props",
     "MEMORY_REGION",
 ]
 
 MEMORY_REGION = "child<memory-region>"
 
 #: Class properties in qom-list order: object and device (the generic
-#: layer's), then pci-device, virtio-pci and the generic (non-transitional)
-#: virtio-*-pci class.
+#: layer's); the profile has pci-device's and virtio-pci's, and the generic
+#: (non-transitional) virtio-*-pci class ends the list.
 _DEVICE_CLASS_PROPS: tuple[tuple[str, str], ...] = (
     ("type", "string"),
     ("parent_bus", "link<bus>"), ("realized", "bool"), ("hotplugged", "bool"),
     ("hotpluggable", "bool"),
 )  # fmt: skip
-_PROXY_CLASS_PROPS: tuple[tuple[str, str], ...] = (
-    ("failover_pair_id", "str"), ("romfile", "str"), ("addr", "int32"), ("romsize", "uint32"),
-    ("x-pcie-lnksta-dllla", "bool"), ("rombar", "uint32"), ("x-pcie-extcap-init", "bool"),
-    ("acpi-index", "uint32"), ("multifunction", "bool"), ("legacy-addr", "str"),
-    ("migrate-extra", "bool"), ("ats", "bool"), ("x-ignore-backend-features", "bool"),
-    ("x-pcie-pm-init", "bool"), ("aer", "bool"), ("x-pcie-flr-init", "bool"),
-    ("x-pcie-lnkctl-init", "bool"), ("x-ats-page-aligned", "bool"), ("page-per-vq", "bool"),
-    ("x-pcie-deverr-init", "bool"), ("virtio-pci-bus-master-bug-migration", "bool"),
-    ("modern-pio-notify", "bool"), ("x-disable-pcie", "bool"),
-    ("disable-legacy", "OnOffAuto"), ("disable-modern", "bool"),
-)  # fmt: skip
-_CLASS_PROPS = (*_DEVICE_CLASS_PROPS, *_PROXY_CLASS_PROPS)
-#: hw/virtio/virtio.c virtio_properties, aliased after the device's own.
-VIRTIO_DEVICE_PROPS: tuple[tuple[str, str], ...] = (
-    ("indirect_desc", "bool"), ("event_idx", "bool"), ("notify_on_empty", "bool"),
-    ("any_layout", "bool"), ("iommu_platform", "bool"), ("packed", "bool"),
-    ("queue_reset", "bool"), ("use-started", "bool"), ("use-disabled-flag", "bool"),
-    ("x-disable-legacy-check", "bool"),
+_GENERIC_PROPS: tuple[PropFact, ...] = (
+    ("disable-legacy", "OnOffAuto", "auto"), ("disable-modern", "bool", False),
 )  # fmt: skip
 #: The modern BAR's regions, in virtio_pci_modern_regions_init's order.
 _MODERN_REGIONS = ("common", "isr", "device", "notify", "notify-pio")
 _BUS_MASTER = "bus master[0]"
 
-#: The defaults of the properties every such proxy has.
-_DEFAULTS: dict[str, object] = {
-    "realized": True, "hotpluggable": True, "failover_pair_id": "", "romfile": "",
-    "romsize": 0xFFFFFFFF, "x-pcie-lnksta-dllla": True, "rombar": 1,
-    "x-pcie-extcap-init": True, "acpi-index": 0, "multifunction": False,
-    "migrate-extra": True, "ats": False,
-    "x-ignore-backend-features": False, "x-pcie-pm-init": True, "aer": False,
-    "x-pcie-flr-init": True, "x-pcie-lnkctl-init": True, "x-ats-page-aligned": True,
-    "page-per-vq": False, "x-pcie-deverr-init": True,
-    "virtio-pci-bus-master-bug-migration": False, "modern-pio-notify": False,
-    "x-disable-pcie": False, "disable-legacy": "auto", "disable-modern": False,
-    "indirect_desc": True, "event_idx": True, "notify_on_empty": True, "any_layout": True,
-    "iommu_platform": False, "packed": False, "queue_reset": True, "use-started": True,
-    "use-disabled-flag": True, "x-disable-legacy-check": False,
-}  # fmt: skip
+
+def _pairs(facts: Iterable[PropFact]) -> list[tuple[str, str]]:
+    return [(name, qom) for name, qom, _ in facts]
+
+
+def class_props(profile: Profile, own: tuple[PropFact, ...] = ()) -> tuple[PropFact, ...]:
+    """The proxy's class properties after the device layer's, in qom-list
+    order; ``own`` are the proxy type's own (virtio-mem-pci's MSI-X ones)."""
+    return (*profile.virtio_pci_props, *own, *_GENERIC_PROPS)
+
+
+def _class_walk(props: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A class's property table in its hash order (object_class_property_iter)."""
+    table = GStrHashSet()
+    for name, _ in props:
+        table.add(name)
+    types = dict(props)
+    return [(name, types[name]) for name in table]
+
+
+def _with_legacy(props: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """qdev_class_add_legacy_property: a link also gets a "legacy-" string
+    property, added just before it."""
+    out: list[tuple[str, str]] = []
+    for name, qom in props:
+        if qom.startswith("link<"):
+            out.append((f"legacy-{name}", "str"))
+        out.append((name, qom))
+    return out
+
+
+def aliased_props(profile: Profile, own: tuple[PropFact, ...]) -> list[tuple[str, str]]:
+    """The virtio device's properties qdev_alias_all_properties puts on the
+    proxy, in the order it adds them.
+
+    ``own`` is the virtio device type's property array; virtio-device's
+    follows.  7.2 walks the arrays; 10.0 the class tables (legacy-* ones
+    included), the device's, then virtio-device's.
+    """
+    virtio = _pairs(profile.virtio_device_props)
+    if not profile.alias_class_properties:
+        return [*_pairs(own), *virtio]
+    return [*_class_walk(_with_legacy(_pairs(own))), *_class_walk(virtio)]
+
+
+def proxy_defaults(profile: Profile, own: tuple[PropFact, ...] = ()) -> dict[str, object]:
+    """The defaults of the proxy's properties and of the aliased virtio ones."""
+    facts = (*class_props(profile, own), *profile.virtio_device_props)
+    return {name: default for name, _, default in facts}
 
 
 def proxy_qom_get(
@@ -107,12 +131,14 @@ def proxy_qom_get(
     bus_path: str,
     props: Mapping[str, object],
     hotplugged: bool,
+    defaults: Mapping[str, object],
 ) -> object:
     """qom-get of a proxy property that is not its virtio device's own.
 
-    ``props`` are the device's property values.  A child property reads as
-    the child's canonical path; virtio_pci_force_virtio_1 has made the
-    device modern-only whatever was asked.
+    ``props`` are the device's property values, ``defaults`` the type's.
+    A child property reads as the child's canonical path;
+    virtio_pci_force_virtio_1 has made the device modern-only whatever
+    was asked.
 
     Raises:
         KeyError: not a proxy property.
@@ -123,27 +149,30 @@ def proxy_qom_get(
     assert isinstance(devfn, int)
     computed: dict[str, object] = {
         "parent_bus": bus_path, "legacy-addr": devfn_str(devfn), "hotplugged": hotplugged,
-        "disable-legacy": "on", "disable-modern": False,
+        "disable-legacy": "on", "disable-modern": False, "realized": True, "hotpluggable": True,
     }  # fmt: skip
     if name in computed:
         return computed[name]
-    return props[name] if name in props else _DEFAULTS[name]
+    return props[name] if name in props else defaults[name]
 
 
 def proxy_qom_properties(
     vdev_type: str,
-    own: tuple[tuple[str, str], ...],
+    aliased: list[tuple[str, str]],
     aliases: tuple[tuple[str, str], ...],
     hotplugged: bool,
+    classes: tuple[PropFact, ...],
+    msix_bar: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """qom-list of a proxy whose virtio device is ``vdev_type``.
 
-    ``own`` are the virtio device's qdev properties (aliased first, in its
-    property array's order), ``aliases`` the proxy's explicit
-    object_property_add_alias() ones.
+    ``aliased`` are the virtio device's properties as qdev_alias_all_properties
+    adds them, ``aliases`` the proxy's explicit object_property_add_alias()
+    ones, ``classes`` its class properties after the device layer's and
+    ``msix_bar`` the name of its MSI-X BAR region, if it has one.
     """
     instance: list[tuple[str, str]] = [
-        ("virtio-backend", f"child<{vdev_type}>"), *own, *VIRTIO_DEVICE_PROPS, *aliases,
+        ("virtio-backend", f"child<{vdev_type}>"), *aliased, *aliases,
         ("bus master container[0]", MEMORY_REGION),
     ]
     # pci_init_bus_master runs at once for a hotplugged device, and at
@@ -152,14 +181,14 @@ def proxy_qom_properties(
         instance.append((_BUS_MASTER, MEMORY_REGION))
     instance += [("virtio-pci[0]", MEMORY_REGION), ("virtio-bus", "child<virtio-pci-bus>")]
     instance += [(f"virtio-pci-{r}-{vdev_type}[0]", MEMORY_REGION) for r in _MODERN_REGIONS]
+    if msix_bar is not None:
+        # hw/pci/msix.c msix_init_exclusive_bar, then msix_init's regions.
+        instance += [(f"{msix_bar}[0]", MEMORY_REGION), ("msix-table[0]", MEMORY_REGION),
+                     ("msix-pba[0]", MEMORY_REGION)]  # fmt: skip
     if not hotplugged:
         instance.append((_BUS_MASTER, MEMORY_REGION))
-    table = GStrHashSet()
-    for name, _ in instance:
-        table.add(name)
-    types = dict(instance)
-    walked = [(name, types[name]) for name in table]
-    return (*_CLASS_PROPS, *reversed(walked))
+    walked = _class_walk(instance)
+    return (*_DEVICE_CLASS_PROPS, *_pairs(classes), *reversed(walked))
 
 
 #: DeviceClass.bus_type of every PCI device (virtio proxies, piix3-usb-uhci...).
@@ -198,32 +227,36 @@ def _pci_function(dev: DeviceState) -> PCIFunction:
     return PCIFunction(dev.dc.name, dev.id, bool(dev.props["multifunction"]))
 
 
-def proxy_properties(vdev_type: str) -> tuple[PropertyInfo, ...]:
+def _proxy_property(name: str, qom: str, default: object) -> PropertyInfo:
+    if name == "addr":
+        return PropertyInfo("addr", PropType.PCI_DEVFN, default, qom_type=qom)
+    if name == "legacy-addr":
+        return PropertyInfo(name, PropType.STR, writable=False, qom_type=qom)
+    if qom == "busnr":
+        # hw/pci/pci.c qdev_prop_busnr: a getter only.
+        return PropertyInfo(name, PropType.UINT32, default, writable=False, qom_type=qom)
+    return PropertyInfo(name, PropType(qom), default)
+
+
+def proxy_properties(
+    vdev_type: str, profile: Profile, own: tuple[PropFact, ...] = ()
+) -> tuple[PropertyInfo, ...]:
     """The properties every virtio memory proxy takes, defaults as QEMU's.
 
-    The virtio device's common properties are aliases of the anonymous
+    ``own`` are the proxy type's own class properties.  The virtio
+    device's common properties are aliases of the anonymous
     ``virtio-backend`` child, whose type QEMU's errors name.
     """
-    generic = tuple(
-        PropertyInfo(name, PropType(qom), _DEFAULTS[name])
-        for name, qom in _PROXY_CLASS_PROPS
-        if name not in ("addr", "legacy-addr")
-    )
+    generic = tuple(_proxy_property(*fact) for fact in class_props(profile, own))
     aliases = tuple(
-        PropertyInfo(name, PropType.BOOL, _DEFAULTS[name], alias_type=vdev_type)
-        for name, _ in VIRTIO_DEVICE_PROPS
+        PropertyInfo(name, PropType(qom), default, alias_type=vdev_type)
+        for name, qom, default in profile.virtio_device_props
     )
     children = tuple(
         PropertyInfo(name, PropType.CHILD, writable=False, qom_type=qom)
         for name, qom in _children(vdev_type)
     )
-    return (
-        *generic,
-        PropertyInfo("addr", PropType.PCI_DEVFN, -1, qom_type="int32"),
-        PropertyInfo("legacy-addr", PropType.STR, writable=False, qom_type="str"),
-        *aliases,
-        *children,
-    )
+    return (*generic, *aliases, *children)
 
 
 def _children(vdev_type: str) -> list[tuple[str, str]]:
@@ -274,14 +307,26 @@ def _acpi_pcihp_device_pre_plug(machine: Machine, dev: DeviceState) -> None:
 class VirtioMDPCIKind(MemoryDeviceKind):
     """pc_virtio_md_pci_*: what virtio-mem-pci and virtio-pmem-pci share.
 
-    A kind names its virtio device's type and answers ``own_props``,
+    A kind names its virtio device's type and answers ``own_facts``,
     ``aliases`` and ``realize``; the address property is ``memaddr``.
     """
 
     #: The virtio device's QOM type (the proxy's ``virtio-backend`` child).
     vdev_type = ""
-    own_props: tuple[tuple[str, str], ...] = ()
+    #: The proxy's explicit aliases of the virtio device's instance properties.
     aliases: tuple[tuple[str, str], ...] = ()
+
+    def own_facts(self, profile: Profile) -> tuple[PropFact, ...]:
+        """The virtio device type's property array."""
+        raise NotImplementedError
+
+    def pci_own_facts(self, profile: Profile) -> tuple[PropFact, ...]:
+        """The proxy type's own class properties."""
+        return ()
+
+    def msix_bar(self, dev: DeviceState) -> str | None:
+        """The proxy's MSI-X BAR region name, if it has MSI-X."""
+        return None
 
     def has_hotplug_handler(self, machine: Machine) -> bool:
         # pc_get_hotplug_handler claims both proxies on pc and q35.
@@ -302,6 +347,9 @@ class VirtioMDPCIKind(MemoryDeviceKind):
     def get_region_size(self, machine: Machine, dev: DeviceState) -> int:
         return self.region(machine, dev).size
 
+    def get_region_alignment(self, machine: Machine, dev: DeviceState) -> int:
+        return self.region(machine, dev).block_align
+
     def region(self, machine: Machine, dev: DeviceState) -> MemoryBackend:
         """get_memory_region: the backend.
 
@@ -316,7 +364,7 @@ class VirtioMDPCIKind(MemoryDeviceKind):
     def pre_plug(self, machine: Machine, dev: DeviceState) -> None:
         """pc_virtio_md_pci_pre_plug, then pci_qdev_realize and the virtio realize."""
         memory_device_pre_plug(machine, dev, None)
-        if _has_acpi_pcihp(machine):
+        if machine.profile.acpi_index_everywhere or _has_acpi_pcihp(machine):
             _acpi_pcihp_device_pre_plug(machine, dev)
         romsize = dev.props["romsize"]
         assert isinstance(romsize, int)
@@ -340,15 +388,55 @@ class VirtioMDPCIKind(MemoryDeviceKind):
         machine.user_objects.set_mapped(self.region(machine, dev).id, True)
         memory_device_plug(machine, dev)
 
+    def unpluggable(self, machine: Machine) -> bool:
+        """Whether the kind has an unplug_request_check (virtio-mem, 10.0)."""
+        return False
+
+    def unplug_request_check(self, machine: Machine, dev: DeviceState) -> None:
+        """The kind's refusal of the unplug (VirtIOMDPCIClass::unplug_request_check)."""
+
     def unplug_request(self, machine: Machine, dev: DeviceState) -> None:
-        """pc_virtio_md_pci_unplug_request: virtio memory never leaves."""
-        raise GenericError("virtio based memory devices cannot be unplugged.")
+        """virtio_md_pci_unplug_request: the kind's check, then the bus's request.
+
+        7.2's pc_virtio_md_pci_unplug_request refuses every kind.  (A bus
+        without ACPI PCI hotplug refused before, in qdev_unplug.)  The
+        request goes to ACPI PCI hotplug (acpi_pcihp_device_unplug_request_cb),
+        which marks the unplug as pending; the guest completes it.
+        """
+        if not self.unpluggable(machine):
+            raise GenericError(machine.profile.virtio_md_unplug_error)
+        self.unplug_request_check(machine, dev)
+        # The request expires at the virtual clock's now, which reads as
+        # "never" (0) before the VM first ran: device_del then refuses again.
+        dev.pending_deleted_event = True
+        dev.pending_deleted_forever = not machine.virtual_clock_started
+
+    def unplug(self, machine: Machine, dev: DeviceState) -> None:
+        """virtio_md_pci_unplug: the memory leaves, then the PCI function.
+
+        acpi_pcihp_device_unplug_cb frees the acpi-index; the virtio
+        device's unrealize unmaps the backend.
+        """
+        memory_device_unplug(machine, dev)
+        index = dev.props["acpi-index"]
+        machine.pci_acpi_indexes.discard(index if isinstance(index, int) else 0)
+        machine.user_objects.set_mapped(self.region(machine, dev).id, False)
+        # hw/core/qdev.c device_unparent: the proxy's virtio device goes first.
+        machine.emit("DEVICE_DELETED", {"path": f"{dev.qom_path}/virtio-backend"})
 
     def parent_bus(self, machine: Machine, dev: DeviceState) -> str:
         return _BUS_PATHS[machine.mc.family]
 
     def qom_list(self, machine: Machine, dev: DeviceState) -> tuple[tuple[str, str], ...]:
-        listed = proxy_qom_properties(self.vdev_type, self.own_props, self.aliases, dev.hotplugged)
+        profile = machine.profile
+        listed = proxy_qom_properties(
+            self.vdev_type,
+            aliased_props(profile, self.own_facts(profile)),
+            self.aliases,
+            dev.hotplugged,
+            class_props(profile, self.pci_own_facts(profile)),
+            self.msix_bar(dev),
+        )
         return listed[1:]
 
     def get_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
@@ -356,11 +444,14 @@ class VirtioMDPCIKind(MemoryDeviceKind):
         if name == "memdev":
             ident = dev.props["memdev"]
             return "" if ident is None else f"{OBJECTS_ROOT}/{ident}"
-        if name in dict(self.own_props) or name in dict(self.aliases):
+        profile = machine.profile
+        own = {fact[0] for fact in self.own_facts(profile)}
+        if name in own or name in dict(self.aliases):
             return self.own_property(machine, dev, name)
         types = dict(self.qom_list(machine, dev))
         bus = self.parent_bus(machine, dev)
-        return proxy_qom_get(name, dev.qom_path, types, bus, dev.props, dev.hotplugged)
+        defaults = proxy_defaults(profile, self.pci_own_facts(profile))
+        return proxy_qom_get(name, dev.qom_path, types, bus, dev.props, dev.hotplugged, defaults)
 
     def own_property(self, machine: Machine, dev: DeviceState, name: str) -> object:
         return dev.props[name]

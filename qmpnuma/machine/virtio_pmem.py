@@ -8,6 +8,7 @@ hw/i386/pc.c (pc_virtio_md_pci_unplug_request).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -16,12 +17,13 @@ from qmpnuma.machine.backends import MemoryBackend
 from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
 from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
+from qmpnuma.profile import Profile, PropFact
 
 if TYPE_CHECKING:
     from qmpnuma.machine.machine import Machine
 
 __all__ = [
-    "VIRTIO_PMEM_PCI",
+    "virtio_pmem_pci_class",
     "VirtioPMEMPCIKind",
     "TYPE_VIRTIO_PMEM_PCI",
     "TYPE_VIRTIO_PMEM",
@@ -37,8 +39,8 @@ TYPE_VIRTIO_PMEM_PCI = "virtio-pmem-pci"
 #: The virtio device inside the proxy, which owns the aliased properties.
 TYPE_VIRTIO_PMEM = "virtio-pmem"
 #: virtio_pmem_properties, aliased onto the proxy in array order.
-QOM_OWN_PROPS: tuple[tuple[str, str], ...] = (
-    ("memaddr", "uint64"), ("memdev", "link<memory-backend>"),
+QOM_OWN_PROPS: tuple[PropFact, ...] = (
+    ("memaddr", "uint64", 0), ("memdev", "link<memory-backend>", None),
 )  # fmt: skip
 #: hw/core/numa.c numa_stat_memory_devices counts virtio-pmem on node 0
 #: ("TODO: once we support numa, assign to right node").
@@ -92,14 +94,23 @@ def fill_device_info(dev: VirtioPMEM, ident: str | None) -> dict[str, object]:
 
 # -- the device type ---------------------------------------------------------
 
-#: virtio-pmem-pci's properties: the proxy's, then virtio-pmem's (aliases of
-#: the anonymous virtio-pmem child).
-VIRTIO_PMEM_PCI_PROPERTIES: tuple[PropertyInfo, ...] = (
-    *proxy_properties(TYPE_VIRTIO_PMEM),
-    PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_PMEM),
-    PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
-                 alias_type=TYPE_VIRTIO_PMEM),
-)  # fmt: skip
+def _properties(profile: Profile) -> tuple[PropertyInfo, ...]:
+    """virtio-pmem-pci's properties: the proxy's, then virtio-pmem's (aliases
+    of the anonymous virtio-pmem child)."""
+    # qdev_class_add_legacy_property: the link's string form, neither
+    # readable nor writable; 10.0 aliases it onto the proxy.
+    legacy = (
+        (PropertyInfo("legacy-memdev", PropType.STR, writable=False, readable=False,
+                      alias_type=TYPE_VIRTIO_PMEM),)
+        if profile.alias_class_properties else ()
+    )  # fmt: skip
+    return (
+        *proxy_properties(TYPE_VIRTIO_PMEM, profile),
+        PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_PMEM),
+        *legacy,
+        PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
+                     alias_type=TYPE_VIRTIO_PMEM),
+    )  # fmt: skip
 
 
 class VirtioPMEMPCIKind(VirtioMDPCIKind):
@@ -107,7 +118,9 @@ class VirtioPMEMPCIKind(VirtioMDPCIKind):
 
     info_type = "virtio-pmem"
     vdev_type = TYPE_VIRTIO_PMEM
-    own_props = QOM_OWN_PROPS
+
+    def own_facts(self, profile: Profile) -> tuple[PropFact, ...]:
+        return QOM_OWN_PROPS
 
     @staticmethod
     def pmem(dev: DeviceState) -> VirtioPMEM:
@@ -135,9 +148,12 @@ class VirtioPMEMPCIKind(VirtioMDPCIKind):
         return qom_get(self.pmem(dev), name)
 
 
-VIRTIO_PMEM_PCI = DeviceClass(
-    TYPE_VIRTIO_PMEM_PCI,
-    VirtioPMEMPCIKind(),
-    properties=VIRTIO_PMEM_PCI_PROPERTIES,
-    bus_type="PCI",
-)
+@functools.cache
+def virtio_pmem_pci_class(profile: Profile) -> DeviceClass:
+    """The virtio-pmem-pci type of ``profile``'s release."""
+    return DeviceClass(
+        TYPE_VIRTIO_PMEM_PCI,
+        VirtioPMEMPCIKind(),
+        properties=_properties(profile),
+        bus_type="PCI",
+    )

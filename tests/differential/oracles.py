@@ -19,6 +19,7 @@ CHECKED: dict[str, tuple[str, ...]] = {
         "scenarios_backends",
         "scenarios_cli",
         "scenarios_cpu_hotplug",
+        "scenarios_devices",
         "scenarios_launch",
         "scenarios_preconfig",
         "scenarios_probe",
@@ -27,6 +28,7 @@ CHECKED: dict[str, tuple[str, ...]] = {
         "scenarios_queries",
         "scenarios_robustness",
         "scenarios_v10_0",
+        "scenarios_virtio_mem",
     ),
 }  # fmt: skip
 

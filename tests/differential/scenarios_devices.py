@@ -124,6 +124,27 @@ def _generic_scenarios() -> list[Scenario]:
                 *VIEWS,
             ),
         ),
+        # device_add's argument types: QemuOpts text (7.2) or JSON (10.0,
+        # where a non-string id or bus is ignored and no id is checked).
+        Scenario(
+            "device-add-argument-types",
+            (*HOTPLUG_ARGS, *(a for i in range(4)
+                              for a in ("-object", f"memory-backend-ram,id=m{i},size=128M"))),
+            (
+                dimm(memdev="m0", id="1bad"),
+                dimm(memdev="m1", id="a", slot="1"),
+                dimm(memdev="m1", id="a", slot=1.0),
+                dimm(memdev="m1", id="a", size="1"),
+                dimm(memdev="m1", id=5),
+                dimm(memdev="m2", id="b", bus=None),
+                dimm(memdev="m3", node=True),
+                dimm(memdev="m3", addr=True),
+                qmp("qom-list", {"path": "/machine/peripheral"}, unordered=True),
+                qmp("qom-list", {"path": "/machine/peripheral-anon"}, unordered=True),
+                qmp("device_del", {"id": "1bad"}),
+                *VIEWS,
+            ),
+        ),
     ]
 
 

@@ -415,5 +415,104 @@ SCENARIOS = [
     fails("addr-busy", *ram("m0", "1G"), *ram("m1", "1G"),
           "-device", "virtio-mem-pci,id=a,memdev=m0,addr=4",
           "-device", "virtio-pmem-pci,id=b,memdev=m1,addr=4.0"),
+    # Hot-unplug: 7.2 refuses every virtio memory device; 10.0 lets an
+    # empty virtio-mem go (the request stays pending while the VM has never
+    # run) and locks its requested-size meanwhile.
+    Scenario(
+        "vmem-unplug-prelaunch",
+        (*HOTPLUG, *ram("m0", "64M"), *ram("m1", "64M"), *ram("m2", "64M"),
+         "-device", "virtio-mem-pci,id=cold,memdev=m2"),
+        (
+            vmem(id="a", memdev="m0", requested_size=4 * MiB),
+            vmem(id="b", memdev="m1", unplugged_inaccessible="off"),
+            qmp("device_del", {"id": "b"}),
+            qmp("device_del", {"id": "a"}),
+            qom_set("a", "requested-size", 0),
+            qmp("device_del", {"id": "a"}),
+            qom_set("a", "requested-size", "x"),
+            qom_set("a", "requested-size", 2 * MiB),
+            qmp("device_del", {"id": f"{PERIPHERAL}/a"}),
+            qmp("device_del", {"id": "cold"}),
+            qmp("cont"),
+            qmp("device_del", {"id": "cold"}),
+            *VIEWS,
+        ),
+    ),
+    Scenario(
+        "vmem-unplug-running",
+        ("-m", "1G,slots=2,maxmem=4G", *ram("m0", "64M")),
+        (
+            vmem(id="a", memdev="m0"),
+            qmp("device_del", {"id": "a"}),
+            qom_set("a", "requested-size", 2 * MiB),
+            qmp("device_del", {"id": "a"}),
+            qmp("query-memory-devices"),
+        ),
+    ),
+    *(Scenario(
+        f"vmem-unplug-bus-{name}",
+        ("-S", "-machine", machine, *HOTPLUG[1:], *ram("m0", "64M"), *ram("m1", "64M"),
+         "-device", "virtio-mem-pci,id=a,memdev=m0", "-device", "virtio-pmem-pci,id=p,memdev=m1"),
+        (qmp("device_del", {"id": "a"}), qmp("device_del", {"id": "p"})),
+    ) for name, machine in (("acpi-off", "pc,acpi=off"), ("q35", "q35"))),
+    # The realize's backend checks: a preallocating backend (10.0 refuses
+    # it), a backend that is no multiple of the block size (10.0's
+    # pre-plug only checks the backend's own alignment), dynamic-memslots.
+    Scenario(
+        "vmem-realize-backend-checks",
+        (*HOTPLUG, *ram("pre", "64M", "prealloc=on"), *ram("m0", "6M"), *ram("m1", "64M")),
+        (
+            vmem(id="a", memdev="pre"),
+            vmem(id="a", memdev="m0", block_size=4 * MiB),
+            vmem(id="a", memdev="m1", dynamic_memslots=True, unplugged_inaccessible="off"),
+            vmem(id="a", memdev="m1", dynamic_memslots=True, x_early_migration=False, vectors=4),
+            *(qom_get("a", prop) for prop in (
+                "dynamic-memslots", "x-early-migration", "vectors", "ioeventfd", "rombar",
+                "busnr", "in_order", "legacy-memdev", "msix-pba[0]")),
+            qom_set("a", "x-early-migration", True),
+            vmem(id="b", memdev="m0", busnr=3),
+            *VIEWS,
+        ),
+    ),
+    # unplugged-inaccessible's default follows the machine type's compat
+    # properties: off up to 6.2, auto (on for memfd) up to 8.0, then on.
+    *(Scenario(
+        f"vmem-unplugged-inaccessible-{machine}",
+        ("-S", "-machine", machine, *HOTPLUG[1:], *ram("r0", "64M"),
+         "-object", "memory-backend-memfd,id=f0,size=64M",
+         "-device", "virtio-mem-pci,id=a,memdev=r0", "-device", "virtio-mem-pci,id=b,memdev=f0"),
+        (qom_get("a", "unplugged-inaccessible"), qom_get("b", "unplugged-inaccessible")),
+    ) for machine in ("pc", "pc-i440fx-7.2", "pc-i440fx-6.2")),
+    # ram_block_discard_range's warning on private file mappings (10.0) is
+    # printed once per process.
+    Scenario(
+        "vmem-private-file-discard",
+        (*HOTPLUG,
+         "-object", "memory-backend-file,id=f0,size=64M,mem-path=/tmp",
+         "-object", "memory-backend-file,id=f1,size=64M,mem-path=/tmp",
+         "-object", "memory-backend-file,id=f2,size=64M,mem-path=/tmp,share=on",
+         "-device", "virtio-mem-pci,id=a,memdev=f2", "-device", "virtio-mem-pci,id=b,memdev=f0"),
+        (vmem(id="c", memdev="f1"), qmp("query-memory-devices")),
+    ),
+    # 10.0's virtio-mem-pci has MSI-X: 2 vectors unless told, and without
+    # vectors no MSI-X BAR in its qom-list.
+    Scenario(
+        "vmem-msix-vectors",
+        (*HOTPLUG, *ram("m0", "64M"), *ram("m1", "64M"), *ram("m2", "64M"),
+         "-device", "virtio-mem-pci,id=a,memdev=m0"),
+        (
+            vmem(id="b", memdev="m1"),
+            vmem(id="c", memdev="m2", vectors=0),
+            *(qom_get(ident, "vectors") for ident in ("a", "b", "c")),
+            *(qmp("qom-list", {"path": f"{PERIPHERAL}/{ident}"}) for ident in ("a", "b", "c")),
+        ),
+    ),
+    Scenario(
+        "vmem-acpi-index-q35",
+        ("-S", "-machine", "q35", *HOTPLUG[1:], *ram("m0", "64M"), *ram("m1", "64M"),
+         "-device", "virtio-mem-pci,id=a,memdev=m0,acpi-index=3",
+         "-device", "virtio-pmem-pci,id=b,memdev=m1,acpi-index=3"),
+        (qmp("query-memory-devices"),),
+    ),
 ]
 # fmt: on

@@ -15,13 +15,13 @@ from qmpnuma.commands.qdev import qmp_device_add, qmp_device_del
 from qmpnuma.commands.qom import qmp_qom_set
 from qmpnuma.errors import GenericError
 from qmpnuma.machine.guest import GuestMode, ScriptedGuest
-from qmpnuma.profile import QEMU_7_2
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0, Profile
 from tests.unit.contexts import command_context
 
 MiB = 1 << 20
 
 
-def started(guest: bool = True) -> CommandContext:
+def started(guest: bool = True, profile: Profile = QEMU_7_2) -> CommandContext:
     """libvirt's domain: 2 of 4 CPUs on two nodes, slots for memory, -S, cont."""
     argv = [
         "-nodefaults", "-S", "-m", "1G,slots=4,maxmem=4G", "-smp", "2,maxcpus=4,sockets=4",
@@ -29,7 +29,7 @@ def started(guest: bool = True) -> CommandContext:
         "-object", "memory-backend-ram,id=m1,size=512M",
         "-numa", "node,nodeid=0,cpus=0-1,memdev=m0", "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
     ]  # fmt: skip
-    config = configure(argv, QEMU_7_2, CliReporter("qmpnuma", io.StringIO()))
+    config = configure(argv, profile, CliReporter("qmpnuma", io.StringIO()))
     ctx = command_context(config.machine)
     if guest:
         ctx.vm.guest = ScriptedGuest()
@@ -129,6 +129,29 @@ def test_virtio_mem_moves_to_the_request_in_blocks() -> None:
     ]
     (info,) = qmp_query_memory_devices(ctx, {})  # type: ignore[misc]
     assert info["data"]["size"] == info["data"]["requested-size"] == 6 * MiB
+
+
+def test_empty_virtio_mem_is_ejected_under_10_0() -> None:
+    """hw/virtio/virtio-md-pci.c virtio_md_pci_unplug_request (QEMU 10.0):
+    the ACPI PCI hotplug request, which the guest answers by ejecting the
+    proxy; its virtio device is deleted first (hw/core/qdev.c device_unparent)."""
+    ctx = started(profile=QEMU_10_0)
+    command(ctx, qmp_cont, {})
+    machine = ctx.vm.machine
+    machine.object_add("memory-backend-ram", {"id": "vm0", "size": 512 * MiB})
+    path = "/machine/peripheral/virtiomem0"
+    args = {"driver": "virtio-mem-pci", "id": "virtiomem0", "memdev": "vm0", "acpi-index": 7}
+    command(ctx, qmp_device_add, args)
+    events = command(ctx, qmp_device_del, {"id": "virtiomem0"})
+    assert events == [
+        ("DEVICE_DELETED", {"path": f"{path}/virtio-backend"}),
+        ("DEVICE_DELETED", {"device": "virtiomem0", "path": path}),
+    ]
+    assert qmp_query_memory_devices(ctx, {}) == []
+    assert not machine.is_mapped("vm0")
+    # Its acpi-index and its backend are free for the next device.
+    command(ctx, qmp_device_add, {**args, "id": "virtiomem1"})
+    assert len(qmp_query_memory_devices(ctx, {})) == 1
 
 
 def test_power_button() -> None:

@@ -6,7 +6,8 @@ step: no two memory devices overlap and each lies in the region, PCI
 functions are unique, the node figures follow QEMU's per-kind accounting
 (virtio-mem: plugged size on its node; virtio-pmem: all of it on node 0),
 busy backends are exactly the mapped ones, and a failed command changed
-nothing.
+nothing.  Under QEMU 10.0's profile a virtio-mem-pci that holds no memory
+can also be unplugged, which a guest then completes.
 """
 
 from __future__ import annotations
@@ -24,26 +25,26 @@ from qmpnuma.machine.memory_device import (
     qmp_memory_device_list,
     query_numa_node_mem,
 )
+from qmpnuma.machine.qdev import qdev_unplug_complete
 from qmpnuma.machine.virtio_mem import VirtioMEMPCIKind
 from qmpnuma.machine.virtio_pci import pci_bus
-from qmpnuma.profile import QEMU_7_2
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0, Profile
 from qmpnuma.qapi.dispatch import Dispatcher
-from qmpnuma.qapi.schema import load_schema
+from qmpnuma.qapi.schema import load_profile_schema
 from tests.unit.contexts import command_context
 
 MiB = 1 << 20
 GiB = 1 << 30
-DISPATCHER = Dispatcher(load_schema())
 BACKENDS = ("b0", "b1", "b2", "b3")
 IDS = ("v0", "v1", "v2", None)
 NODE_MEM = 512 * MiB
 
 
-def machine() -> CommandContext:
+def machine(profile: Profile) -> CommandContext:
     """pc -m 1G,slots=2,maxmem=4G, two 512 MiB nodes, four backends."""
-    mc = find_machine_class("pc", QEMU_7_2)
+    mc = find_machine_class("pc", profile)
     assert mc is not None
-    m = Machine(mc, QEMU_7_2)
+    m = Machine(mc, profile)
     m.default_devices = False
     m.set_memory(GiB, 2, 4 * GiB)
     for node in (0, 1):
@@ -77,15 +78,18 @@ def _range(device: dict[str, object]) -> tuple[int, int]:
 
 
 class VirtioMemoryHotplug(RuleBasedStateMachine):
+    PROFILE = QEMU_7_2
+
     def __init__(self) -> None:
         super().__init__()
-        self.ctx = machine()
+        self.ctx = machine(self.PROFILE)
         self.machine = self.ctx.vm.machine
+        self.dispatcher = Dispatcher(load_profile_schema(self.PROFILE.schema_dir))
 
     def execute(self, name: str, args: dict[str, object]) -> None:
         before = snapshot(self.machine)
         try:
-            DISPATCHER.dispatch(name, args, self.ctx, oob=False, negotiating=False)
+            self.dispatcher.dispatch(name, args, self.ctx, oob=False, negotiating=False)
         except QMPError:
             assert snapshot(self.machine) == before, f"failed {name} changed the model"
 
@@ -140,6 +144,12 @@ class VirtioMemoryHotplug(RuleBasedStateMachine):
             size = kind.vmem(dev).size
             assert size == min(kind.vmem(dev).requested_size, kind.vmem(dev).usable_region_size)
 
+    @rule()
+    def guest_ejects(self) -> None:
+        """The guest completes the unplug requests (ACPI eject)."""
+        for dev in [d for d in self.machine.qdev.devices if d.unplug_requests]:
+            qdev_unplug_complete(self.machine, dev)
+
     @invariant()
     def devices_do_not_overlap_and_fit(self) -> None:
         m = self.machine
@@ -174,6 +184,20 @@ class VirtioMemoryHotplug(RuleBasedStateMachine):
         assert used | {"n0", "n1"} == {b for b in m.objects if m.is_mapped(b)} | {"n0", "n1"}
 
 
+class VirtioMemoryHotplug10(VirtioMemoryHotplug):
+    PROFILE = QEMU_10_0
+
+    @invariant()
+    def only_empty_virtio_mem_is_unplugging(self) -> None:
+        for dev in self.machine.qdev.devices:
+            if dev.pending_deleted_event:
+                kind = dev.dc.kind
+                assert isinstance(kind, VirtioMEMPCIKind)
+                assert kind.vmem(dev).requested_size == kind.vmem(dev).size == 0
+
+
+SETTINGS = settings(max_examples=60, stateful_step_count=30, deadline=None)
 TestVirtioMemoryHotplug = VirtioMemoryHotplug.TestCase
-TestVirtioMemoryHotplug.settings = settings(max_examples=60, stateful_step_count=30,
-                                            deadline=None)  # fmt: skip
+TestVirtioMemoryHotplug.settings = SETTINGS
+TestVirtioMemoryHotplug10 = VirtioMemoryHotplug10.TestCase
+TestVirtioMemoryHotplug10.settings = SETTINGS
