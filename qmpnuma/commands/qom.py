@@ -12,14 +12,14 @@ properties we model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from qmpnuma.commands.context import CommandContext
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.machine.backends import MemoryBackend, UserObject
 from qmpnuma.machine.machine import OBJECTS_ROOT, UNATTACHED, Machine
-from qmpnuma.machine.objects import qom_path_matches
 from qmpnuma.machine.qdev import PERIPHERAL, PERIPHERAL_ANON, DeviceState, qdev_set_property
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "qmp_object_add",
     "qmp_object_del",
     "QomNode",
+    "qom_objects",
     "qom_tree",
     "qom_path_exists",
 ]
@@ -157,41 +158,75 @@ def _object_node(machine: Machine, obj: MemoryBackend | UserObject) -> QomNode:
     return QomNode(f"{OBJECTS_ROOT}/{obj.id}", obj.qom_type, (), _no_props)
 
 
-def qom_tree(machine: Machine) -> dict[str, QomNode]:
-    """The modelled QOM objects by canonical path."""
+#: A canonical QOM path as its components; ``()`` is the root.
+QomPath = tuple[str, ...]
+
+
+def _components(path: str) -> QomPath:
+    # qom/object.c object_resolve_abs_path skips empty components.
+    return tuple(part for part in path.split("/") if part)
+
+
+def _device_components(dev: DeviceState) -> QomPath:
+    # A 10.0 device_add id is not checked: it may hold a "/" or be empty,
+    # and is still one child of its container.
+    for container in (PERIPHERAL, PERIPHERAL_ANON, UNATTACHED):
+        if dev.qom_path.startswith(container + "/"):
+            return (*_components(container), dev.qom_path[len(container) + 1 :])
+    return _components(dev.qom_path)
+
+
+def qom_objects(machine: Machine) -> dict[QomPath, Callable[[], QomNode]]:
+    """The modelled QOM objects by canonical path, each built when asked for.
+
+    Building every node is costly on a machine of many CPUs (each lists
+    hundreds of properties); resolving a path needs only the paths.
+    """
     objects = machine.objects
     root_children = [("machine", f"child<{machine.mc.qom_type}>")]
-    tree = {
-        "/machine": _machine_node(machine),
-        PERIPHERAL: _device_container(machine, PERIPHERAL, list(machine.qdev.peripheral)),
-        PERIPHERAL_ANON: _device_container(
-            machine, PERIPHERAL_ANON, list(machine.qdev.peripheral_anon)
-        ),
+    found: dict[QomPath, Callable[[], QomNode]] = {
+        ("machine",): lambda: _machine_node(machine),
+        _components(PERIPHERAL): lambda: _device_container(
+            machine, PERIPHERAL, list(machine.qdev.peripheral)),
+        _components(PERIPHERAL_ANON): lambda: _device_container(
+            machine, PERIPHERAL_ANON, list(machine.qdev.peripheral_anon)),
     }
     unattached = []
     for dev in machine.qdev.devices:
-        tree[dev.qom_path] = _device_node(machine, dev)
+        found[_device_components(dev)] = functools.partial(_device_node, machine, dev)
         # Boot CPUs are the board's devices, in /machine/unattached.
         if dev.qom_path.startswith(UNATTACHED + "/"):
             unattached.append((dev.name, f"child<{dev.dc.name}>"))
-    tree["/machine/unattached"] = _container("/machine/unattached", unattached)
+    found[_components(UNATTACHED)] = lambda: _container(UNATTACHED, unattached)
     if machine.has_objects_root:
         root_children.insert(0, ("objects", "child<container>"))
-        tree[OBJECTS_ROOT] = _container(
-            # qmp_qom_list prepends: the children come out reversed.
-            OBJECTS_ROOT,
-            [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())],
-        )
+        # qmp_qom_list prepends: the children come out reversed.
+        children = [(i, f"child<{o.qom_type}>") for i, o in reversed(objects.items())]
+        found[_components(OBJECTS_ROOT)] = lambda: _container(OBJECTS_ROOT, children)
     for ident, obj in objects.items():
-        tree[f"{OBJECTS_ROOT}/{ident}"] = _object_node(machine, obj)
-    tree["/"] = _container("/", root_children)
-    return tree
+        found[(*_components(OBJECTS_ROOT), ident)] = functools.partial(_object_node, machine, obj)
+    found[()] = lambda: _container("/", root_children)
+    return found
+
+
+def qom_tree(machine: Machine) -> dict[str, QomNode]:
+    """Every modelled QOM object, built, by canonical path."""
+    return {node.path: node for node in (build() for build in qom_objects(machine).values())}
+
+
+def _matching(path: str, objects: Iterable[QomPath]) -> list[QomPath]:
+    """qom/object.c object_resolve_path: an absolute path names itself; a
+    partial one every object whose path ends with its components (the root
+    excepted).  More than one is QEMU's "ambiguous"."""
+    parts = _components(path)
+    if path.startswith("/"):
+        return [parts] if parts in objects else []
+    return [c for c in objects if c and c[len(c) - len(parts) :] == parts]
 
 
 def qom_path_exists(machine: Machine, path: str) -> bool:
     """Whether an absolute ``path`` names a modelled QOM object."""
-    parts = [part for part in path.split("/") if part]
-    return any([x for x in p.split("/") if x] == parts for p in qom_tree(machine))
+    return _components(path) in qom_objects(machine)
 
 
 def _resolve(machine: Machine, path: str, report_ambiguous: bool) -> QomNode:
@@ -201,14 +236,14 @@ def _resolve(machine: Machine, path: str, report_ambiguous: bool) -> QomNode:
         DeviceNotFound: nothing matches (or, for qom-get, several objects).
         GenericError: a partial path matches several objects (qom-list).
     """
-    tree = qom_tree(machine)
-    found = [tree[p] for p in qom_path_matches(path, tree)]
+    objects = qom_objects(machine)
+    found = _matching(path, objects)
     if len(found) > 1 and report_ambiguous:
         # qom/qom-qmp-cmds.c qmp_qom_list; qmp_qom_get does not ask.
         raise GenericError(f"Path '{path}' is ambiguous")
     if len(found) != 1:
         raise DeviceNotFound(f"Device '{path}' not found")
-    return found[0]
+    return objects[found[0]]()
 
 
 def qmp_qom_list(ctx: CommandContext, args: dict[str, object]) -> object:
@@ -260,9 +295,7 @@ def qmp_object_add(ctx: CommandContext, args: dict[str, object]) -> None:
     qom_type = props.pop("qom-type")
     assert isinstance(qom_type, str)
     machine = ctx.vm.machine
-    machine.object_add(
-        qom_type, props, lambda path: bool(qom_path_matches(path, qom_tree(machine)))
-    )
+    machine.object_add(qom_type, props, lambda path: bool(_matching(path, qom_objects(machine))))
 
 
 def qmp_object_del(ctx: CommandContext, args: dict[str, object]) -> None:
