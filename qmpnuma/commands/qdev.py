@@ -14,6 +14,7 @@ from qmpnuma.cutils import id_wellformed
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.hashorder import qdict_order
 from qmpnuma.machine.backends import ID_HINT
+from qmpnuma.machine.qdev import PERIPHERAL
 
 __all__ = ["qmp_device_add", "qmp_device_del", "qemu_opts_from_qdict"]
 
@@ -78,7 +79,9 @@ def qmp_device_del(ctx: CommandContext, args: dict[str, object]) -> None:
     machine = ctx.vm.machine
     dev = machine.qdev.find_device_state(ident)
     if dev is None:
-        if ident.startswith("/") and qom_path_exists(machine, ident):
+        # find_device_state resolves an id under /machine/peripheral.
+        path = ident if ident.startswith("/") else f"{PERIPHERAL}/{ident}"
+        if qom_path_exists(machine, path):
             raise GenericError(machine.profile.not_a_device_error.format(id=ident))
         raise DeviceNotFound(f"Device '{ident}' not found")
     machine.device_del(dev, ident)

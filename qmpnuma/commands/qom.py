@@ -170,10 +170,7 @@ def _components(path: str) -> QomPath:
 def _device_components(dev: DeviceState) -> QomPath:
     # A 10.0 device_add id is not checked: it may hold a "/" or be empty,
     # and is still one child of its container.
-    for container in (PERIPHERAL, PERIPHERAL_ANON, UNATTACHED):
-        if dev.qom_path.startswith(container + "/"):
-            return (*_components(container), dev.qom_path[len(container) + 1 :])
-    return _components(dev.qom_path)
+    return (*_components(dev.qom_path[: -len(dev.name) - 1]), dev.name)
 
 
 def qom_objects(machine: Machine) -> dict[QomPath, Callable[[], QomNode]]:

@@ -279,7 +279,10 @@ class DeviceState:
 
     @property
     def name(self) -> str:
-        """The last component of the QOM path."""
+        """Its child property's name in its container: the id, which 10.0
+        does not check (it may hold a "/"), or the last path component."""
+        if self.id is not None and self.qom_path == f"{PERIPHERAL}/{self.id}":
+            return self.id
         return self.qom_path.rsplit("/", 1)[1]
 
 
@@ -400,10 +403,12 @@ class QdevTree:
         """object_resolve_path_at(peripheral, id), restricted to devices."""
         path = ident if ident.startswith("/") else f"{PERIPHERAL}/{ident}"
         parts = [p for p in path.split("/") if p]
-        return self.by_path("/" + "/".join(parts))
+        dev = self.by_path("/" + "/".join(parts))
+        # A "/" in an id makes a child no path reaches (QOM splits paths).
+        return dev if dev is None or dev.name == parts[-1] else None
 
     def _container(self, dev: DeviceState) -> GStrHashSet | None:
-        parent = dev.qom_path.rsplit("/", 1)[0]
+        parent = dev.qom_path[: -len(dev.name) - 1]
         return {PERIPHERAL: self.peripheral, PERIPHERAL_ANON: self.peripheral_anon}.get(parent)
 
     def add(self, dev: DeviceState) -> None:

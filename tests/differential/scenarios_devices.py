@@ -649,7 +649,35 @@ def _cli_scenarios() -> list[Scenario]:
     ]
 
 
+def _odd_ids_scenario() -> Scenario:
+    """Ids QemuOpts refuses (7.2) and 10.0 takes as they are: "" and "a/b".
+
+    device_del resolves an id as a path under /machine/peripheral
+    (qdev-monitor.c find_device_state): "" names the container, "a/b" a
+    child "a" that does not exist.
+    """
+    return Scenario(
+        "device-odd-ids",
+        HOTPLUG_ARGS,
+        (
+            ram("d0", 512 << 20),
+            ram("d1", 512 << 20),
+            dimm(id="", memdev="d0"),
+            dimm(id="a/b", memdev="d1"),
+            qmp("qom-list", {"path": "/machine/peripheral"}),
+            qmp("qom-list", {"path": "/machine/peripheral/a/b"}),
+            qom_get("b", "size"),
+            qmp("query-memory-devices"),
+            qmp("device_del", {"id": ""}),
+            qmp("device_del", {"id": "a/b"}),
+            qmp("device_del", {"id": "../peripheral-anon"}),
+            qmp("device_del", {"id": "/machine/peripheral/"}),
+        ),
+    )
+
+
 SCENARIOS = [
+    _odd_ids_scenario(),
     *_generic_scenarios(),
     *_dimm_scenarios(),
     *_nvdimm_scenarios(),
