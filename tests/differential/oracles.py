@@ -29,8 +29,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "cli-object-memfd-size-page": "the backing-store size text names 'offset'",
         "cli-opts-size-negative": "-m -1 is 'out of range', not a parse error",
         "cli-opts-bool": "-overcommit mem-lock takes on, off or on-fault",
-        "cli-mem-phys-bits-36": "pc_max_used_gpa computes the address space end differently",
-        "cli-valid-phys-bits-32": "qemu32's 32 phys-bits now limit maxmem",
     },
 }
 

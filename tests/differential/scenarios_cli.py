@@ -263,6 +263,8 @@ MEMORY_ERRORS = [
     fails("mem-phys-bits-q35-hole", "-machine", "q35", "-cpu", "kvm64",
           "-m", "4G,slots=16,maxmem=975G"),
     fails("mem-phys-bits-36", "-cpu", "pentium3", "-m", "4G,slots=16,maxmem=61G"),
+    fails("mem-phys-bits-36-q35", "-machine", "q35", "-cpu", "pentium3",
+          "-m", "4G,slots=16,maxmem=61G"),
     fails("mem-maxmem-wraps", "-m", "1G,slots=1,maxmem=17179869183G"),
     fails("mem-backend-not-found", "-machine", "memory-backend=nope"),
     fails("mem-backend-size-mismatch", "-m", "2G", *M0, "-machine", "memory-backend=m0"),
@@ -360,6 +362,14 @@ VALID = [
     runs("valid-phys-bits-broken-reserved-end", "-machine", "pc-q35-2.4",
          "-m", "4G,slots=16,maxmem=2T"),
     runs("valid-phys-bits-32", "-cpu", "qemu32", "-m", "4G,slots=16,maxmem=2T"),
+    # hw/i386/pc.c pc_max_used_gpa on CPUs without long mode: 7.2 runs all
+    # of these; 10.0 (8.2+) gives PAE CPUs 36 bits and ends the address
+    # space with device memory or RAM (scenarios_v10_0: 8.1 and older types).
+    runs("valid-phys-bits-pae-edge", "-cpu", "qemu32", "-m", "4G,slots=1,maxmem=62G"),
+    runs("valid-phys-bits-pae-over", "-cpu", "coreduo", "-m", "4G,slots=1,maxmem=63G"),
+    runs("valid-phys-bits-no-pae-ram", "-cpu", "pentium", "-m", "4G"),
+    runs("valid-phys-bits-no-pae-low-ram", "-cpu", "486", "-m", "3584M"),
+    runs("valid-phys-bits-no-pae-maxmem", "-cpu", "base", "-m", "1G,slots=1,maxmem=2G"),
     runs("valid-hmat-bios-tables", *HMAT_BASE, *LB_00, *LB_01,
          "-numa", f"hmat-cache,node-id=0,size=10K,level=1,{CACHE}",
          "-numa", f"hmat-cache,node-id=1,size=10K,level=1,{CACHE}"),
