@@ -351,7 +351,10 @@ class _Vl:
         self.schema = schema
         self.open_chardev = open_chardev
         self.daemonize = daemonize
-        self.store = OptsStore(hex_suffix=profile.hex_size_suffix)
+        self.store = OptsStore(
+            hex_suffix=profile.hex_size_suffix,
+            negative_range=profile.negative_size_out_of_range,
+        )
         self.machine_opts: KeyvalDict = {}
         self.objects: list[_Object] = []
         #: -device in JSON form (vl.c device_opts); the QemuOpts ones are in the store.
