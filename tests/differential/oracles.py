@@ -27,7 +27,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "backends-file-and-memfd": "memory-backend-file has 'offset' and 'rom' (qom-list)",
         "queries-qom-list-backend-types": "memory-backend-file has 'offset' and 'rom' (qom-list)",
         "cli-object-memfd-size-page": "the backing-store size text names 'offset'",
-        "cli-opts-bool": "-overcommit mem-lock takes on, off or on-fault",
     },
 }
 
