@@ -331,7 +331,8 @@ class Machine:
             GenericError: QEMU's id, property and completion texts.
         """
         self.user_objects.add(
-            qom_type, props, self._backend_defaults(), self.host_numa_nodes, qom_resolves
+            qom_type, props, self._backend_defaults(), self.host_numa_nodes, qom_resolves,
+            profile=self.profile,
         )
 
     def object_del(self, ident: str) -> None:

@@ -24,9 +24,6 @@ CHECKED: dict[str, tuple[str, ...]] = {
 #: Scenario -> why it still differs, per oracle.
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "10.0": {
-        "backends-file-and-memfd": "memory-backend-file has 'offset' and 'rom' (qom-list)",
-        "queries-qom-list-backend-types": "memory-backend-file has 'offset' and 'rom' (qom-list)",
-        "cli-object-memfd-size-page": "the backing-store size text names 'offset'",
     },
 }
 
