@@ -55,6 +55,11 @@ _SUFFIX_POWER = {"B": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
 #: (not ``\d``, which would take any Unicode digit), then an exponent.
 _FRACTION = re.compile(r"\.[0-9]+([eE][+-]?[0-9]+)?")
 
+#: A negative number as 8.1+'s do_strtosz reads it: parse_uint's digits
+#: after a '-' (ERANGE), or, without a digit before the '.', the fraction
+#: strtod reads (signbit: ERANGE).
+_NEGATIVE = re.compile(r"[ \t\n\v\f\r]*-(?:[0-9]+|\.[0-9]+)")
+
 # util/cutils.c do_strtosz (7.2; 10.0 refuses: Profile.hex_size_suffix)
 HEX_SUFFIX_DEPRECATED = "Using a multiplier suffix on hex numbers is deprecated: {value}"
 
@@ -174,13 +179,21 @@ def _suffix_power(c: str) -> int | None:
 
 
 def _do_strtosz(
-    text: str, default_suffix: str, reporter: Reporter | None, hex_suffix: bool
+    text: str,
+    default_suffix: str,
+    reporter: Reporter | None,
+    hex_suffix: bool,
+    negative_range: bool = False,
 ) -> int:
     """util/cutils.c do_strtosz (7.2): decimal, fraction or hex, optional suffix.
 
     ``reporter`` gets 7.2's deprecation warning for a suffix on a hex number;
-    without ``hex_suffix`` (later releases) such a number is refused.
+    without ``hex_suffix`` (later releases) such a number is refused.  With
+    ``negative_range`` (Profile.negative_size_out_of_range) a negative
+    number is out of range, unless more text follows it.
     """
+    if negative_range and (negative := _NEGATIVE.match(text)) is not None:
+        raise StrtoxError(errno.ERANGE if negative.end() == len(text) else errno.EINVAL)
     val, end = _strtou64_prefix(text, 10)
     if "-" in text[:end]:
         raise StrtoxError(errno.EINVAL)
@@ -230,13 +243,19 @@ def _do_strtosz(
 
 
 def qemu_strtosz(
-    text: str, reporter: Reporter | None = None, *, hex_suffix: bool = True
+    text: str,
+    reporter: Reporter | None = None,
+    *,
+    hex_suffix: bool = True,
+    negative_range: bool = False,
 ) -> int:
     """qemu_strtosz: a size in bytes; suffixes B K M G T P E (powers of 1024).
 
     ``hex_suffix``: a hex number may take a suffix (Profile.hex_size_suffix).
+    ``negative_range``: a negative number is ERANGE, not EINVAL
+    (Profile.negative_size_out_of_range).
     """
-    return _do_strtosz(text, "B", reporter, hex_suffix)
+    return _do_strtosz(text, "B", reporter, hex_suffix, negative_range)
 
 
 def qemu_strtosz_MiB(  # noqa: N802

@@ -236,6 +236,35 @@ class Profile:
     #: hw/virtio/virtio-mem.c virtio_mem_device_realize refuses a backend
     #: that preallocates (10.0: the device's own prealloc=on is the way).
     virtio_mem_refuses_prealloc_memdev: bool = False
+    #: util/cutils.c do_strtosz: a negative size ("-1", "-0", "-.5") is out
+    #: of range (ERANGE, parse_uint since 8.1), not invalid; trailing text
+    #: still makes it invalid ("-1k").
+    negative_size_out_of_range: bool = False
+    #: vl.c -overcommit: None: mem-lock is a bool (7.2); else the strings it
+    #: takes (10.0's mem-lock is a string: on, off or on-fault).
+    mem_lock_values: tuple[str, ...] | None = None
+    #: target/i386/cpu.c x86_cpu_realizefn: a CPU without long mode has 36
+    #: physical address bits with PSE36, and (8.2+) with PAE too; else 32.
+    pae_phys_bits_36: bool = False
+    #: hw/i386/pc.c pc_max_used_gpa (8.2+): on a CPU without long mode,
+    #: machine types from this version on end the used address space with
+    #: device memory, or the RAM above 4 GiB (fixed_32bit_mem_addr_check);
+    #: older types at 2^phys-bits.  None: 7.2's rule, by phys-bits alone.
+    fixed_32bit_mem_addr_check_since: tuple[int, int] | None = None
+    #: backends/hostmem-file.c file_backend_class_init: memory-backend-file's
+    #: own QOM properties in qom-list (hash table) order; 10.0 adds offset and rom.
+    file_backend_properties: tuple[tuple[str, str], ...] = (
+        ("readonly", "bool"), ("align", "int"), ("pmem", "bool"),
+        ("mem-path", "string"), ("discard-data", "bool"),
+    )  # fmt: skip
+    #: A memory-backend-file's size must be a page multiple (10.0's
+    #: host_memory_backend_memory_complete); 7.2 rounds the block up.
+    file_backend_size_page_multiple: bool = False
+    #: softmmu/physmem.c qemu_ram_alloc_from_fd: a memfd smaller than its
+    #: page-rounded block; ``{name}`` is the backend id.
+    backing_store_size_error: str = (
+        "backing store size 0x{file_size:x} does not match 'size' option 0x{size:x}"
+    )
 
 
 #: QEMU 7.2 as shipped by Debian 12 (the project's first oracle).
@@ -342,6 +371,19 @@ QEMU_10_0 = Profile(
     no_device_memory_error=(
         "the configuration is not prepared for memory devices (e.g., for memory hotplug), "
         "consider specifying the maxmem option"
+    ),
+    negative_size_out_of_range=True,
+    mem_lock_values=("on", "off", "on-fault"),
+    pae_phys_bits_36=True,
+    fixed_32bit_mem_addr_check_since=(8, 2),
+    file_backend_properties=(
+        ("pmem", "bool"), ("align", "int"), ("offset", "int"), ("mem-path", "string"),
+        ("rom", "OnOffAuto"), ("discard-data", "bool"), ("readonly", "bool"),
+    ),
+    file_backend_size_page_multiple=True,
+    backing_store_size_error=(
+        "{name} backing store size 0x{file_size:x} is too small for 'size' option "
+        "0x{size:x} plus 'offset' option 0x{offset:x}"
     ),
 )
 

@@ -51,6 +51,7 @@ from qmpnuma.cli.options import (
     NUMA_OPTS,
     OBJECT_OPTS,
     OVERCOMMIT_OPTS,
+    OVERCOMMIT_OPTS_MEM_LOCK_STRING,
     RTC_OPTS,
     SANDBOX_OPTS,
     SMBIOS_OPTS,
@@ -351,7 +352,10 @@ class _Vl:
         self.schema = schema
         self.open_chardev = open_chardev
         self.daemonize = daemonize
-        self.store = OptsStore(hex_suffix=profile.hex_size_suffix)
+        self.store = OptsStore(
+            hex_suffix=profile.hex_size_suffix,
+            negative_range=profile.negative_size_out_of_range,
+        )
         self.machine_opts: KeyvalDict = {}
         self.objects: list[_Object] = []
         #: -device in JSON form (vl.c device_opts); the QemuOpts ones are in the store.
@@ -368,6 +372,8 @@ class _Vl:
         self.vga: str | None = None
         #: -serial / -parallel: (kind, backend, location), in order.
         self.ports: list[tuple[str, str, str]] = []
+        #: -overcommit mem-lock: on (or on-fault) locks guest memory.
+        self.mem_lock = False
         self.handlers: dict[Opt, Callable[[ParsedOption], None]] = {
             Opt.machine: self._machine,
             Opt.M: self._machine,
@@ -389,7 +395,7 @@ class _Vl:
             Opt.monitor: self._monitor(MonitorMode.READLINE, pretty=False),
             Opt.chardev: self._parse(CHARDEV_OPTS),
             Opt.mon: self._parse(MON_OPTS),
-            Opt.overcommit: self._parse(OVERCOMMIT_OPTS),
+            Opt.overcommit: self._overcommit,
             Opt.rtc: self._parse(RTC_OPTS, permit_abbrev=False),
             Opt.boot: self._parse(BOOT_OPTS),
             Opt.msg: self._msg,
@@ -447,8 +453,7 @@ class _Vl:
             machine.default_devices = Opt.nodefaults not in self.flags
             machine.mem_path = self.mem_path
             machine.mem_prealloc = Opt.mem_prealloc in self.flags
-            overcommit = self.store.find(OVERCOMMIT_OPTS, None)
-            machine.mem_lock = overcommit is not None and overcommit.get_bool("mem-lock", False)
+            machine.mem_lock = self.mem_lock
             chardevs = self._create_early_backends(machine)
             accel = self._apply_legacy_machine_options(machine)
             self._apply_machine_options(machine)
@@ -514,6 +519,28 @@ class _Vl:
         opts = self._parse_noisily(NAME_OPTS, option)
         # vl.c: remembered for a later (or earlier) -msg guest-name=on.
         self.reporter.guest_name = opts.get("guest")
+
+    def _overcommit(self, option: ParsedOption) -> None:
+        """vl.c -overcommit: each one sets mem-lock anew (7.2: to off if absent;
+        10.0 keeps the state then), and 10.0 checks the string at once.
+
+        Raises:
+            GenericError: 10.0's text for a mem-lock string it does not take.
+        """
+        values = self.profile.mem_lock_values
+        if values is None:
+            opts = self._parse_noisily(OVERCOMMIT_OPTS, option, permit_abbrev=False)
+            self.mem_lock = opts.get_bool("mem-lock", False)
+            return
+        opts = self._parse_noisily(OVERCOMMIT_OPTS_MEM_LOCK_STRING, option, permit_abbrev=False)
+        mem_lock = opts.get("mem-lock")
+        if mem_lock is None:
+            return
+        if mem_lock not in values:
+            choices = ", ".join(f"'{v}'" for v in values)
+            raise GenericError(f"parameter 'mem-lock' expects one of {choices}")
+        # on-fault locks too: virtio-mem refuses it as well.
+        self.mem_lock = mem_lock != "off"
 
     def _msg(self, option: ParsedOption) -> None:
         """vl.c configure_msg: later messages carry the time and guest name."""

@@ -37,6 +37,7 @@ __all__ = [
     "DEVICE_OPTS",
     "NAME_OPTS",
     "OVERCOMMIT_OPTS",
+    "OVERCOMMIT_OPTS_MEM_LOCK_STRING",
     "MSG_OPTS",
     "ACCEL_OPTS",
     "CHARDEV_OPTS",
@@ -290,12 +291,12 @@ NAME_OPTS = QemuOptsList(
     merge_lists=True,
     desc=_desc(("guest", _S), ("process", _S), ("debug-threads", _B)),
 )
-#: softmmu/vl.c qemu_overcommit_opts
-OVERCOMMIT_OPTS = QemuOptsList(
-    "overcommit",
-    implied_opt_name="mem-lock",
-    merge_lists=True,
-    desc=_desc(("mem-lock", _B), ("cpu-pm", _B)),
+#: softmmu/vl.c qemu_overcommit_opts: no implied name, no merging (each
+#: -overcommit sets both values anew).
+OVERCOMMIT_OPTS = QemuOptsList("overcommit", desc=_desc(("mem-lock", _B), ("cpu-pm", _B)))
+#: The same once mem-lock is a string (Profile.mem_lock_values).
+OVERCOMMIT_OPTS_MEM_LOCK_STRING = QemuOptsList(
+    "overcommit", desc=_desc(("mem-lock", _S), ("cpu-pm", _B))
 )
 #: softmmu/vl.c qemu_msg_opts
 MSG_OPTS = QemuOptsList(

@@ -237,7 +237,7 @@ def _opts_parse_id(params: str) -> str | None:
 
 
 def _parse_typed(
-    desc: QemuOptDesc, value: str, reporter: Reporter | None, hex_suffix: bool
+    desc: QemuOptDesc, value: str, reporter: Reporter | None, store: OptsStore
 ) -> bool | int | None:
     """qemu_opt_parse: type a value by its descriptor, with QEMU's texts."""
     name = desc.name
@@ -253,13 +253,15 @@ def _parse_typed(
             # util/qemu-option.c parse_option_number (QERR_INVALID_PARAMETER_VALUE)
             raise GenericError(f"Parameter '{name}' expects a number") from e
     if desc.type is OptType.SIZE:
-        return _parse_size(name, value, reporter, hex_suffix)
+        return _parse_size(name, value, reporter, store)
     return None
 
 
-def _parse_size(name: str, value: str, reporter: Reporter | None, hex_suffix: bool) -> int:
+def _parse_size(name: str, value: str, reporter: Reporter | None, store: OptsStore) -> int:
     try:
-        return qemu_strtosz(value, reporter, hex_suffix=hex_suffix)
+        return qemu_strtosz(
+            value, reporter, hex_suffix=store.hex_suffix, negative_range=store.negative_range
+        )
     except StrtoxError as e:
         if e.errno == errno.ERANGE:
             # util/qemu-option.c parse_option_size
@@ -277,6 +279,8 @@ class OptsStore:
     groups: dict[str, list[QemuOpts]] = field(default_factory=dict)
     #: A size in hex may take a suffix (Profile.hex_size_suffix).
     hex_suffix: bool = True
+    #: A negative size is out of range (Profile.negative_size_out_of_range).
+    negative_range: bool = False
 
     def all(self, opts_list: QemuOptsList) -> list[QemuOpts]:
         """qemu_opts_foreach order: command-line order."""
@@ -370,7 +374,7 @@ class OptsStore:
             if desc is None and not opts_list.accepts_any:
                 # util/qemu-option.c opt_validate (QERR_INVALID_PARAMETER)
                 raise GenericError(f"Invalid parameter '{item.name}'")
-            value = _parse_typed(desc, item.value, reporter, self.hex_suffix) if desc else None
+            value = _parse_typed(desc, item.value, reporter, self) if desc else None
             out.append(QemuOpt(item.name, item.value, value))
         return out
 

@@ -41,13 +41,10 @@ _BACKEND_PROPS = (
     ("prealloc-context", "link<thread-context>"), ("prealloc", "bool"),
     ("reserve", "bool"), ("host-nodes", "int"), ("merge", "bool"),
 )  # fmt: skip
-#: Type-specific properties, listed after the common ones (7.2 order).
+#: Type-specific properties, listed after the common ones (7.2 order);
+#: memory-backend-file's are the profile's (Profile.file_backend_properties).
 _BACKEND_TYPE_PROPS = {
     "memory-backend-ram": (),
-    "memory-backend-file": (
-        ("readonly", "bool"), ("align", "int"), ("pmem", "bool"),
-        ("mem-path", "string"), ("discard-data", "bool"),
-    ),
     "memory-backend-memfd": (("hugetlb", "bool"), ("seal", "bool"), ("hugetlbsize", "int")),
 }  # fmt: skip
 #: The machine properties we answer, in 7.2's qom-list order (pc).
@@ -91,11 +88,11 @@ def _backend_node(machine: Machine, backend: MemoryBackend) -> QomNode:
             return ""
         return backend.property_value(name)
 
-    props = (
-        *_BACKEND_PROPS,
-        *_BACKEND_TYPE_PROPS[backend.qom_type],
-        (f"{backend.id}[0]", "child<memory-region>"),
-    )
+    if backend.qom_type == "memory-backend-file":
+        own = machine.profile.file_backend_properties
+    else:
+        own = _BACKEND_TYPE_PROPS[backend.qom_type]
+    props = (*_BACKEND_PROPS, *own, (f"{backend.id}[0]", "child<memory-region>"))
     return QomNode(f"{OBJECTS_ROOT}/{backend.id}", backend.qom_type, props, get)
 
 

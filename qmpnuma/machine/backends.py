@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from qmpnuma.cutils import id_wellformed
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.hashorder import qdict_order
+from qmpnuma.profile import Profile
 
 __all__ = [
     "MemoryBackend",
@@ -63,6 +64,8 @@ _TYPE_DEFAULTS: dict[str, dict[str, object]] = {
     "memory-backend-ram": {"share": False},
     "memory-backend-file": {
         "share": False, "align": 0, "discard-data": False, "pmem": False, "readonly": False,
+        # 10.0 only (the 7.2 schema has neither).
+        "offset": 0, "rom": "auto",
     },
     "memory-backend-memfd": {"share": True, "hugetlb": False, "hugetlbsize": 0, "seal": True},
 }  # fmt: skip
@@ -199,17 +202,30 @@ def _check_setters(
 
 
 def _memory_complete(
-    qom_type: str, props: Mapping[str, object], host_numa_nodes: Collection[int]
+    ident: str,
+    qom_type: str,
+    props: Mapping[str, object],
+    host_numa_nodes: Collection[int],
+    profile: Profile,
 ) -> None:
-    """host_memory_backend_memory_complete's checks after allocation (7.2)."""
+    """host_memory_backend_memory_complete's checks after allocation."""
     if not props.get("size"):
         # ram/file/memfd_backend_memory_alloc
         raise GenericError("can't create backend with size 0")
     if qom_type == "memory-backend-file" and not props.get("mem-path"):
         # file_backend_memory_alloc
         raise GenericError("mem-path property not set")
+    if qom_type == "memory-backend-file" and props.get("rom") == "on" and not props.get("readonly"):
+        # hostmem-file.c file_backend_memory_alloc (10.0: ROM needs a read-only file)
+        raise GenericError("property 'rom' = 'on' is not supported with 'readonly' = 'off'")
     if qom_type == "memory-backend-file":
         _check_file_align(_as_int(props.get("align", 0)))
+        offset = _as_int(props.get("offset", 0))
+        if offset % HOST_PAGE_SIZE:
+            # softmmu/physmem.c file_ram_alloc (10.0)
+            raise GenericError(
+                f"offset 0x{offset:x} must be multiples of page size 0x{HOST_PAGE_SIZE:x}"
+            )
     size = _as_int(props["size"])
     # The RAM block is the size rounded up to a page, in uint64 arithmetic.
     block = (-(-size // HOST_PAGE_SIZE) * HOST_PAGE_SIZE) & _UINT64_MAX
@@ -235,8 +251,20 @@ def _memory_complete(
         block = -(-size // HOST_PAGE_SIZE) * HOST_PAGE_SIZE
         if size < block:
             raise GenericError(
-                f"backing store size 0x{size:x} does not match 'size' option 0x{block:x}"
+                profile.backing_store_size_error.format(
+                    name=ident, file_size=size, size=block, offset=0
+                )
             )
+    if (
+        qom_type == "memory-backend-file"
+        and profile.file_backend_size_page_multiple
+        and size % HOST_PAGE_SIZE
+    ):
+        # backends/hostmem.c host_memory_backend_memory_complete (10.0);
+        # size_to_str() names the page size.
+        raise GenericError(
+            f"backend '{qom_type}' memory size must be multiple of {HOST_PAGE_SIZE // 1024} KiB"
+        )
     nodes = props.get("host-nodes", [])
     assert isinstance(nodes, list)
     policy = props.get("policy", "default")
@@ -269,10 +297,13 @@ def user_creatable_add_type(
     defaults: BackendDefaults,
     host_numa_nodes: Collection[int],
     qom_resolves: Callable[[str], bool] | None = None,
+    *,
+    profile: Profile,
 ) -> MemoryBackend | UserObject:
     """Create an object as qom/object_interfaces.c user_creatable_add_type does.
 
-    ``props`` holds the QAPI members given, ``id`` included.
+    ``props`` holds the QAPI members given, ``id`` included; ``profile``
+    is the machine's release.
     ``objects_root`` is object_get_objects_root(): the ids under /objects,
     called once the property setters succeed (QEMU makes the container
     then).  ``qom_resolves`` resolves the paths of link properties (by
@@ -296,7 +327,7 @@ def user_creatable_add_type(
         )
     if qom_type not in MEMORY_BACKEND_TYPES:
         return UserObject(ident, qom_type)
-    _memory_complete(qom_type, settable, host_numa_nodes)
+    _memory_complete(ident, qom_type, settable, host_numa_nodes, profile)
     return _build_backend(ident, qom_type, settable, defaults)
 
 
@@ -317,6 +348,9 @@ def _build_backend(
         "size", "merge", "dump", "prealloc", "share", "reserve", "host-nodes", "policy",
         "prealloc-threads",
     }  # fmt: skip
+    if qom_type == "memory-backend-file" and values["rom"] == "auto":
+        # file_backend_memory_alloc: a read-only file has always been ROM.
+        values["rom"] = "on" if values["readonly"] else "off"
     nodes = values["host-nodes"]
     assert isinstance(nodes, list)
     return MemoryBackend(

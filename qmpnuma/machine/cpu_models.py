@@ -24,6 +24,7 @@ __all__ = [
     "is_amd_model",
     "TCG_PHYS_ADDR_BITS",
     "x86_cpu_phys_bits",
+    "x86_cpu_has_long_mode",
 ]
 
 X86_CPU_MODELS = frozenset((
@@ -63,9 +64,11 @@ HOST_MODEL = "host"
 _AMD_FAMILIES = ("qemu64", "max", "athlon", "phenom", "Opteron_G", "EPYC")
 #: target/i386/cpu.h: the physical address width of every 64-bit CPU under TCG.
 TCG_PHYS_ADDR_BITS = 40
-#: Models without long mode (versions stripped), and those of them with PSE36.
+#: Models without long mode (versions stripped), those of them with PSE36,
+#: and those with PAE but not PSE36 (PPRO_FEATURES).
 _PSE36_MODELS = frozenset(("athlon", "kvm32", "pentium2", "pentium3"))
-_NO_LM_MODELS = _PSE36_MODELS | {"486", "base", "coreduo", "n270", "pentium", "qemu32"}
+_PAE_ONLY_MODELS = frozenset(("coreduo", "n270", "qemu32"))
+_NO_LM_MODELS = _PSE36_MODELS | _PAE_ONLY_MODELS | {"486", "base", "pentium"}
 #: target/i386/cpu.h X86_CPU_TYPE_SUFFIX for qemu-system-x86_64.
 X86_CPU_TYPE_SUFFIX = "-x86_64-cpu"
 
@@ -86,16 +89,28 @@ def is_amd_model(model: str) -> bool:
     return model.startswith(_AMD_FAMILIES)
 
 
-def x86_cpu_phys_bits(model: str) -> int:
-    """X86CPU::phys_bits under TCG (target/i386/cpu.c x86_cpu_realizefn, 7.2).
+def _base_model(model: str) -> str:
+    return re.sub(r"-v[0-9]+$", "", model)
 
-    32-bit models get 36 bits with PSE36 and 32 without; the ``phys-bits``
-    feature flag is not modelled (see cpu_type_for_model).
+
+def x86_cpu_has_long_mode(model: str) -> bool:
+    """CPUID_EXT2_LM in the model's features (a 64-bit CPU)."""
+    return _base_model(model) not in _NO_LM_MODELS
+
+
+def x86_cpu_phys_bits(model: str, *, pae_phys_bits_36: bool = False) -> int:
+    """X86CPU::phys_bits under TCG (target/i386/cpu.c x86_cpu_realizefn).
+
+    32-bit models get 36 bits with PSE36, and with PAE when
+    ``pae_phys_bits_36`` (Profile.pae_phys_bits_36), else 32; the
+    ``phys-bits`` feature flag is not modelled (see cpu_type_for_model).
     """
-    name = re.sub(r"-v[0-9]+$", "", model)
-    if name not in _NO_LM_MODELS:
+    name = _base_model(model)
+    if x86_cpu_has_long_mode(name):
         return TCG_PHYS_ADDR_BITS
-    return 36 if name in _PSE36_MODELS else 32
+    if name in _PSE36_MODELS or (pae_phys_bits_36 and name in _PAE_ONLY_MODELS):
+        return 36
+    return 32
 
 
 def cpu_type_for_model(option: str, profile: Profile) -> str:

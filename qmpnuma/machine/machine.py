@@ -37,6 +37,7 @@ from qmpnuma.machine.cpu_models import (
     X86_CPU_TYPE_SUFFIX,
     cpu_type_for_model,
     is_amd_model,
+    x86_cpu_has_long_mode,
     x86_cpu_phys_bits,
 )
 from qmpnuma.machine.device_types import device_types as profile_device_types
@@ -343,7 +344,8 @@ class Machine:
             GenericError: QEMU's id, property and completion texts.
         """
         self.user_objects.add(
-            qom_type, props, self._backend_defaults(), self.host_numa_nodes, qom_resolves
+            qom_type, props, self._backend_defaults(), self.host_numa_nodes, qom_resolves,
+            profile=self.profile,
         )
 
     def object_del(self, ident: str) -> None:
@@ -417,7 +419,11 @@ class Machine:
             assert self.cpu_type is not None
             model = self.cpu_type.removesuffix(X86_CPU_TYPE_SUFFIX)
             self.device_memory = pc_memory_init(
-                self.mc, self._mem, phys_bits=x86_cpu_phys_bits(model), amd_cpu=is_amd_model(model)
+                self.mc,
+                self._mem,
+                phys_bits=x86_cpu_phys_bits(model, pae_phys_bits_36=self.profile.pae_phys_bits_36),
+                amd_cpu=is_amd_model(model),
+                long_mode=x86_cpu_has_long_mode(model),
             )
         self.phase = Phase.MACHINE_INITIALIZED
         self._create_cli_devices(reporter)

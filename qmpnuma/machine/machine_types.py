@@ -101,6 +101,11 @@ class MachineClass:
     #: PCMachineClass::enforce_amd_1tb_hole: RAM above 4 GiB moves to 1 TiB on
     #: AMD CPUs when the address space reaches the HyperTransport hole (7.1+).
     enforce_amd_1tb_hole: bool = False
+    #: PCMachineClass::fixed_32bit_mem_addr_check (8.2+): pc_max_used_gpa
+    #: ends a CPU without long mode at device memory or RAM (True) or at
+    #: 2^phys-bits (False, older types); None: the release has no such rule
+    #: (Profile.fixed_32bit_mem_addr_check_since).
+    fixed_32bit_mem_addr_check: bool | None = None
     #: The PCI host bridge's pci-hole64-size (0: no PCI host).
     pci_hole64_size: int = 0
     #: MachineClass::has_hotpluggable_cpus: query-hotpluggable-cpus works.
@@ -140,6 +145,12 @@ def _deprecation(version: tuple[int, ...], profile: Profile) -> str | None:
     return None
 
 
+def _fixed_32bit_mem_addr_check(version: tuple[int, ...], profile: Profile) -> bool | None:
+    """pc_*_8_1_machine_options keep the old 32-bit limit for 8.1 and older."""
+    since = profile.fixed_32bit_mem_addr_check_since
+    return None if since is None else version >= since
+
+
 def _pc_class(family: str, text: str, profile: Profile) -> MachineClass:
     version = _parse_version(text)
     prefix = "pc-i440fx" if family == "i440fx" else "pc-q35"
@@ -177,6 +188,7 @@ def _pc_class(family: str, text: str, profile: Profile) -> MachineClass:
         broken_reserved_end=version <= (2, 4),
         # pc_*_7_0_machine_options.
         enforce_amd_1tb_hole=version >= (7, 1),
+        fixed_32bit_mem_addr_check=_fixed_32bit_mem_addr_check(version, profile),
         pci_hole64_size=PCI_HOLE64_SIZE[family],
         has_hotpluggable_cpus=True,
         deprecation_reason=_deprecation(version, profile),

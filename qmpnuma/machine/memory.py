@@ -138,14 +138,21 @@ def _device_memory_range(mc: MachineClass, mem: MemoryConfig, above_4g_start: in
 
 
 def _pc_max_used_gpa(
-    mc: MachineClass, mem: MemoryConfig, above_4g_start: int, phys_bits: int
+    mc: MachineClass, mem: MemoryConfig, above_4g_start: int, phys_bits: int, long_mode: bool
 ) -> int:
-    """hw/i386/pc.c pc_max_used_gpa: the end of the 64-bit PCI hole (7.2).
+    """hw/i386/pc.c pc_max_used_gpa: the highest guest-physical address used.
 
-    The sums wrap like QEMU's 64-bit ones; pc_memory_init rejects a wrapped
-    device-memory region later.
+    64-bit CPUs end with the 64-bit PCI hole.  A CPU without long mode
+    (machine types with fixed_32bit_mem_addr_check) ends with device memory
+    or the RAM above 4 GiB; in 7.2, any CPU with 32 phys-bits or less ends
+    at 2^phys-bits, the others with the PCI hole.  The sums wrap like
+    QEMU's 64-bit ones; pc_memory_init rejects a wrapped device-memory
+    region later.
     """
-    if phys_bits <= 32:
+    fixed = mc.fixed_32bit_mem_addr_check
+    if fixed is not None and not long_mode:
+        return _max_used_gpa_32bit(mc, mem, above_4g_start, phys_bits, fixed)
+    if fixed is None and phys_bits <= 32:
         return (1 << phys_bits) - 1
     if mc.has_reserved_memory and mem.ram_size < mem.maxram_size:
         region = _device_memory_range(mc, mem, above_4g_start)
@@ -156,14 +163,31 @@ def _pc_max_used_gpa(
     return (hole64_start + mc.pci_hole64_size - 1) & RAM_ADDR_MAX
 
 
+def _max_used_gpa_32bit(
+    mc: MachineClass, mem: MemoryConfig, above_4g_start: int, phys_bits: int, fixed: bool
+) -> int:
+    """pc_max_used_gpa for a CPU without long mode (8.2+): no 64-bit PCI hole."""
+    if not fixed:
+        return (1 << phys_bits) - 1
+    if mc.has_reserved_memory and mem.ram_size < mem.maxram_size:
+        region = _device_memory_range(mc, mem, above_4g_start)
+        return (region.base + region.size - 1) & RAM_ADDR_MAX
+    return above_4g_start + _above_4g_mem_size(mc, mem.ram_size) - 1
+
+
 def pc_memory_init(
-    mc: MachineClass, mem: MemoryConfig, *, phys_bits: int, amd_cpu: bool
+    mc: MachineClass,
+    mem: MemoryConfig,
+    *,
+    phys_bits: int,
+    amd_cpu: bool,
+    long_mode: bool = True,
 ) -> DeviceMemory:
     """The memory checks of hw/i386/pc.c pc_memory_init (7.2) and the region.
 
-    ``phys_bits`` and ``amd_cpu`` describe the first CPU (X86CPU::phys_bits,
-    IS_AMD_CPU).  The region is always allocated on pc; it is empty without
-    maxmem > size.
+    ``phys_bits``, ``amd_cpu`` and ``long_mode`` describe the first CPU
+    (X86CPU::phys_bits, IS_AMD_CPU, CPUID_EXT2_LM).  The region is always
+    allocated on pc; it is empty without maxmem > size.
 
     Raises:
         GenericError: address space beyond phys-bits, no reserved memory,
@@ -173,10 +197,10 @@ def pc_memory_init(
     if (
         mc.enforce_amd_1tb_hole
         and amd_cpu
-        and _pc_max_used_gpa(mc, mem, above_4g_start, phys_bits) >= AMD_HT_START
+        and _pc_max_used_gpa(mc, mem, above_4g_start, phys_bits, long_mode) >= AMD_HT_START
     ):
         above_4g_start = AMD_ABOVE_1TB_START
-    max_used = _pc_max_used_gpa(mc, mem, above_4g_start, phys_bits)
+    max_used = _pc_max_used_gpa(mc, mem, above_4g_start, phys_bits, long_mode)
     max_phys = (1 << phys_bits) - 1
     if max_phys < max_used:
         raise GenericError(

@@ -23,6 +23,7 @@ from qmpnuma.machine.backends import (
     user_creatable_add_type,
 )
 from qmpnuma.machine.memory import RAMList
+from qmpnuma.profile import Profile
 
 __all__ = ["OBJECTS_ROOT", "ObjectsRoot", "qom_path_matches"]
 
@@ -112,6 +113,8 @@ class ObjectsRoot:
         defaults: BackendDefaults,
         host_numa_nodes: Collection[int],
         qom_resolves: Callable[[str], bool] | None = None,
+        *,
+        profile: Profile,
     ) -> MemoryBackend | UserObject:
         """qom/object_interfaces.c user_creatable_add_type; a backend gets its block.
 
@@ -122,7 +125,8 @@ class ObjectsRoot:
             GenericError: QEMU's id, property and completion texts.
         """
         obj = user_creatable_add_type(
-            qom_type, props, self.ids, defaults, host_numa_nodes, qom_resolves or self._known_path
+            qom_type, props, self.ids, defaults, host_numa_nodes, qom_resolves or self._known_path,
+            profile=profile,
         )
         self._objects[obj.id] = obj
         self._table.add(obj.id)

@@ -61,6 +61,11 @@ REPO = Path(__file__).resolve().parents[2]
 #: Seconds to wait for the monitor socket, or for a reply.
 START_TIMEOUT = 15.0
 REPLY_TIMEOUT = 10.0
+#: Seconds the first reply may take.  QEMU sends the greeting from its
+#: monitor I/O thread as soon as a client connects, but runs commands in the
+#: main loop, which starts once the machine is built: 255 vCPUs and 128
+#: backends take QEMU 10.0 well over REPLY_TIMEOUT on a loaded host.
+FIRST_REPLY_TIMEOUT = 60.0
 #: Seconds to listen after a step that expects no reply.
 SETTLE_TIME = 0.3
 #: Seconds a process may take to exit by itself after the last step.
@@ -189,12 +194,14 @@ def _parse(line: bytes, pretty: bool = False) -> object:
     return message
 
 
-def _exchange(mon: _Monitor, step: Step, pretty: bool) -> list[object]:
+def _exchange(
+    mon: _Monitor, step: Step, pretty: bool, timeout: float = REPLY_TIMEOUT
+) -> list[object]:
     mon.sock.sendall(step.send)
     got: list[object] = []
     replies = 0
     while replies < step.replies:
-        line = mon.read_message(REPLY_TIMEOUT, pretty)
+        line = mon.read_message(timeout, pretty)
         if line is None:
             got.append("<EOF>" if mon.eof else "<TIMEOUT>")
             return got
@@ -267,8 +274,9 @@ def _play(mon: _Monitor, scenario: Scenario, t: Transcript) -> None:
     steps = scenario.steps
     if scenario.negotiate:
         steps = (qmp("qmp_capabilities"), *steps)
-    for step in steps:
-        t.exchanges.append(_exchange(mon, step, scenario.pretty))
+    for i, step in enumerate(steps):
+        timeout = REPLY_TIMEOUT if i else FIRST_REPLY_TIMEOUT
+        t.exchanges.append(_exchange(mon, step, scenario.pretty, timeout))
         if mon.eof:
             break
 

@@ -35,13 +35,6 @@ CHECKED: dict[str, tuple[str, ...]] = {
 #: Scenario -> why it still differs, per oracle.
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "10.0": {
-        "backends-file-and-memfd": "memory-backend-file has 'offset' and 'rom' (qom-list)",
-        "queries-qom-list-backend-types": "memory-backend-file has 'offset' and 'rom' (qom-list)",
-        "cli-object-memfd-size-page": "the backing-store size text names 'offset'",
-        "cli-opts-size-negative": "-m -1 is 'out of range', not a parse error",
-        "cli-opts-bool": "-overcommit mem-lock takes on, off or on-fault",
-        "cli-mem-phys-bits-36": "pc_max_used_gpa computes the address space end differently",
-        "cli-valid-phys-bits-32": "qemu32's 32 phys-bits now limit maxmem",
         "cpu-hotplug-module-id-qom-get": "a CPU's QOM properties are 7.2's (no module-id)",
     },
 }

@@ -78,6 +78,14 @@ QEMU_OPTS_RULES = [
     fails("opts-size-fraction-without-suffix", "-m", "1.5"),
     fails("opts-size-exponent", "-m", "1e3M"),
     fails("opts-size-negative", "-m", "-1"),
+    # util/cutils.c do_strtosz: 10.0 (8.1+) has negatives out of range,
+    # unless text follows; 7.2 refuses them all as invalid.
+    fails("opts-size-negative-zero", "-m", "-0"),
+    fails("opts-size-negative-space", "-m", " -1"),
+    fails("opts-size-negative-fraction", "-m", "-.5"),
+    fails("opts-size-negative-suffix", "-m", "-1k"),
+    fails("opts-size-negative-fraction-suffix", "-m", "-.5k"),
+    fails("opts-size-negative-integer-fraction", "-m", "-1.5G"),
     fails("opts-size-range", "-m", "16E"),
     fails("opts-size-empty", "-m", "size="),
     fails("opts-size-mib", "-m", "512", "-numa", "node"),
@@ -88,6 +96,16 @@ QEMU_OPTS_RULES = [
     fails("opts-merge-last-wins", "-m", "1G", "-m", "2G", "-numa", "node"),
     fails("opts-repeat-last-wins", "-m", "size=1G,size=2G", "-numa", "node"),
     fails("opts-bool", "-overcommit", "mem-lock=maybe"),
+    # vl.c -overcommit: no implied option name (a bare word is a flag);
+    # 10.0's mem-lock is a string, checked when the option is read.
+    fails("overcommit-on-fault", "-overcommit", "mem-lock=on-fault", "-numa", "bogus"),
+    fails("overcommit-yes", "-overcommit", "mem-lock=yes", "-numa", "bogus"),
+    fails("overcommit-empty", "-overcommit", "mem-lock=", "-numa", "bogus"),
+    fails("overcommit-last-wins", "-overcommit", "mem-lock=bad,mem-lock=on", "-numa", "bogus"),
+    fails("overcommit-flag", "-overcommit", "mem-lock", "-numa", "bogus"),
+    fails("overcommit-bare-word", "-overcommit", "on-fault"),
+    fails("overcommit-help", "-overcommit", "help"),
+    fails("overcommit-cpu-pm", "-overcommit", "cpu-pm=maybe"),
     fails("opts-name", "-name", "foo,bar=1"),
 ]
 
@@ -263,6 +281,8 @@ MEMORY_ERRORS = [
     fails("mem-phys-bits-q35-hole", "-machine", "q35", "-cpu", "kvm64",
           "-m", "4G,slots=16,maxmem=975G"),
     fails("mem-phys-bits-36", "-cpu", "pentium3", "-m", "4G,slots=16,maxmem=61G"),
+    fails("mem-phys-bits-36-q35", "-machine", "q35", "-cpu", "pentium3",
+          "-m", "4G,slots=16,maxmem=61G"),
     fails("mem-maxmem-wraps", "-m", "1G,slots=1,maxmem=17179869183G"),
     fails("mem-backend-not-found", "-machine", "memory-backend=nope"),
     fails("mem-backend-size-mismatch", "-m", "2G", *M0, "-machine", "memory-backend=m0"),
@@ -283,6 +303,24 @@ MEMORY_ERRORS = [
     fails("object-file-align-power", "-object",
           "memory-backend-file,id=f,size=1M,mem-path=/tmp,align=12K,policy=bind"),
     fails("object-memfd-size-page", "-object", "memory-backend-memfd,id=d,size=4097,policy=bind"),
+    fails("object-memfd-size-page-edge", "-object", "memory-backend-memfd,id=mem1,size=8191"),
+    # hostmem-file.c (10.0): offset and rom, checked in file_ram_alloc
+    # order: rom first, then align, then offset; 7.2 has neither.
+    fails("object-file-offset-page", "-object",
+          "memory-backend-file,id=f,size=1M,mem-path=/tmp,offset=2048"),
+    fails("object-file-offset-align", "-object",
+          "memory-backend-file,id=f,size=1M,mem-path=/tmp,offset=1,align=3"),
+    fails("object-file-offset-text", "-object",
+          "memory-backend-file,id=f,size=1M,mem-path=/tmp,offset=-1"),
+    fails("object-file-offset-wrapped-size", "-object",
+          "memory-backend-file,id=f,size=18446744073709551615,mem-path=/tmp,offset=1"),
+    fails("object-file-rom-on", "-object",
+          "memory-backend-file,id=f,size=1M,mem-path=/tmp,rom=on,offset=1"),
+    fails("object-file-rom-bad", "-object", "memory-backend-file,id=f,size=1M,mem-path=/tmp,rom=y"),
+    fails("object-file-size-page", "-object",
+          "memory-backend-file,id=f,size=4097,mem-path=/tmp,offset=4096"),
+    fails("object-file-size-page-before-policy", "-object",
+          "memory-backend-file,id=f,size=1,mem-path=/tmp,policy=bind"),
     fails("object-json-size-missing", "-object", '{"qom-type":"memory-backend-ram","id":"m0"}'),
     fails("object-parse-before-numa", "-numa", "bogus", "-object", "memory-backend-ram,id=m0"),
     fails("smp-topology-product", "-smp", "4,sockets=3"),
@@ -314,6 +352,9 @@ MONITOR_ERRORS = [
     fails("mon-error-after-machine", "-mon", "chardev=nope", "-m", "1G,slots=2"),
     fails("mon-error-before-numa", "-mon", "chardev=nope", "-numa", "bogus"),
 ]
+
+#: A virtio-mem device, which mlock'ed guest memory does not allow.
+VIRTIO_MEM = ("-m", "1G,maxmem=4G", *ram("vm0", "1G"), "-device", "virtio-mem-pci,memdev=vm0")
 
 #: 128 nodes of 8 MiB, 255 CPUs in 255 sockets: socket i lands on node i % 128.
 MAX_NODES_ARGS = (
@@ -360,6 +401,14 @@ VALID = [
     runs("valid-phys-bits-broken-reserved-end", "-machine", "pc-q35-2.4",
          "-m", "4G,slots=16,maxmem=2T"),
     runs("valid-phys-bits-32", "-cpu", "qemu32", "-m", "4G,slots=16,maxmem=2T"),
+    # hw/i386/pc.c pc_max_used_gpa on CPUs without long mode: 7.2 runs all
+    # of these; 10.0 (8.2+) gives PAE CPUs 36 bits and ends the address
+    # space with device memory or RAM (scenarios_v10_0: 8.1 and older types).
+    runs("valid-phys-bits-pae-edge", "-cpu", "qemu32", "-m", "4G,slots=1,maxmem=62G"),
+    runs("valid-phys-bits-pae-over", "-cpu", "coreduo", "-m", "4G,slots=1,maxmem=63G"),
+    runs("valid-phys-bits-no-pae-ram", "-cpu", "pentium", "-m", "4G"),
+    runs("valid-phys-bits-no-pae-low-ram", "-cpu", "486", "-m", "3584M"),
+    runs("valid-phys-bits-no-pae-maxmem", "-cpu", "base", "-m", "1G,slots=1,maxmem=2G"),
     runs("valid-hmat-bios-tables", *HMAT_BASE, *LB_00, *LB_01,
          "-numa", f"hmat-cache,node-id=0,size=10K,level=1,{CACHE}",
          "-numa", f"hmat-cache,node-id=1,size=10K,level=1,{CACHE}"),
@@ -392,6 +441,13 @@ VALID = [
 
 WARNINGS = [
     runs("warn-smp-zero", "-smp", "0"),
+    # -overcommit mem-lock against virtio-mem ("Incompatible with mlock"):
+    # a later -overcommit without mem-lock unlocks in 7.2, not in 10.0.
+    runs("overcommit-virtio-mem", *VIRTIO_MEM, "-overcommit", "mem-lock=on",
+         "-overcommit", "cpu-pm=on"),
+    runs("overcommit-virtio-mem-off", *VIRTIO_MEM, "-overcommit", "mem-lock=on",
+         "-overcommit", "mem-lock=off"),
+    runs("overcommit-virtio-mem-on-fault", *VIRTIO_MEM, "-overcommit", "mem-lock=on-fault"),
     runs("warn-name-flag", "-name", "vm,debug-threads", "-m", "1G"),
     runs("warn-hex-suffix", "-m", "0x40M"),
     runs("warn-legacy-mem", "-M", "pc-i440fx-5.0", "-m", "1G", "-numa", "node,mem=1G"),

@@ -43,5 +43,15 @@ SCENARIOS = [
     fails("smp-clusters", "-smp", "2,clusters=2"),
     runs("smp-dies", "-smp", "4,sockets=2,dies=2"),
     runs("smp-amd-threads", "-smp", "4,sockets=2,threads=2"),
+    # hw/i386/pc.c pc_max_used_gpa: machine types up to 8.1 keep 2^phys-bits
+    # as the end for CPUs without long mode (no fixed_32bit_mem_addr_check).
+    runs("phys-bits-no-pae-8.1", "-machine", "pc-i440fx-8.1", "-cpu", "pentium",
+         "-m", "4G,slots=2,maxmem=8G"),
+    runs("phys-bits-pse36-8.1", "-machine", "pc-q35-8.1", "-cpu", "pentium3",
+         "-m", "4G,slots=16,maxmem=61G"),
+    fails("phys-bits-no-pae-8.2", "-machine", "pc-i440fx-8.2", "-cpu", "pentium",
+          "-m", "4G,slots=2,maxmem=8G"),
+    fails("phys-bits-pse36-8.2", "-machine", "pc-q35-8.2", "-cpu", "pentium2",
+          "-m", "1G,slots=2,maxmem=63G"),
 ]
 # fmt: on

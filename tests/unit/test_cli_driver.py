@@ -21,15 +21,15 @@ from qmpnuma.cli.driver import (
 from qmpnuma.cli.monitors import ChardevSpec, MonitorMode, MonitorSpec
 from qmpnuma.errors import GenericError, Reporter
 from qmpnuma.machine.phase import Phase
-from qmpnuma.profile import DEFAULT_PROFILE
+from qmpnuma.profile import DEFAULT_PROFILE, QEMU_10_0, Profile
 
 PROG = "qemu-system-x86_64"
 M0 = ["-object", "memory-backend-ram,id=m0,size=1G"]
 
 
-def run(*argv: str) -> tuple[LaunchConfig, list[str]]:
+def run(*argv: str, profile: Profile = DEFAULT_PROFILE) -> tuple[LaunchConfig, list[str]]:
     out = io.StringIO()
-    config = configure(list(argv), DEFAULT_PROFILE, CliReporter(PROG, out))
+    config = configure(list(argv), profile, CliReporter(PROG, out))
     return config, out.getvalue().splitlines()
 
 
@@ -245,6 +245,32 @@ def test_preconfig_leaves_the_machine_unbuilt() -> None:
 # fmt: on
 def test_option_errors(argv: list[str], line: str) -> None:
     assert fail(*argv)[0] == [f"{PROG}: {line}"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "locked_7_2", "locked_10_0"),
+    [
+        (["-overcommit", "mem-lock=on"], True, True),
+        (["-overcommit", "mem-lock=on", "-overcommit", "cpu-pm=on"], False, True),
+        (["-overcommit", "mem-lock=on", "-overcommit", "mem-lock=off"], False, False),
+        (["-overcommit", "cpu-pm=on"], False, False),
+    ],
+)
+def test_overcommit_mem_lock(argv: list[str], locked_7_2: bool, locked_10_0: bool) -> None:
+    # vl.c: no merging; 10.0 keeps the lock state when mem-lock is absent.
+    assert run(*argv)[0].machine.mem_lock is locked_7_2
+    assert run(*argv, profile=QEMU_10_0)[0].machine.mem_lock is locked_10_0
+    assert run("-overcommit", "mem-lock=on-fault", profile=QEMU_10_0)[0].machine.mem_lock
+
+
+def test_overcommit_mem_lock_string_in_10_0() -> None:
+    out = io.StringIO()
+    with pytest.raises(CliError) as info:
+        configure(["-overcommit", "mem-lock=yes"], QEMU_10_0, CliReporter(PROG, out))
+    assert info.value.lines == [
+        f"{PROG}: -overcommit mem-lock=yes: parameter 'mem-lock' expects one of "
+        "'on', 'off', 'on-fault'"
+    ]
 
 
 def test_qmp_spellings() -> None:

@@ -24,7 +24,7 @@ from qmpnuma.commands.qom import qmp_qom_get, qmp_qom_list
 from qmpnuma.errors import CollectingReporter, DeviceNotFound, GenericError
 from qmpnuma.machine.machine import Machine
 from qmpnuma.machine.machine_types import find_machine_class
-from qmpnuma.profile import QEMU_7_2
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0, Profile
 from tests.unit.contexts import command_context
 
 MiB = 1 << 20
@@ -225,6 +225,31 @@ def test_qom_cpu_and_machine() -> None:
     assert qmp_qom_list(ctx, {"path": "/machine/peripheral"}) == [
         {"name": "type", "type": "string"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("profile", "own"),
+    [
+        (QEMU_7_2, ["readonly", "align", "pmem", "mem-path", "discard-data"]),
+        (QEMU_10_0, ["pmem", "align", "offset", "mem-path", "rom", "discard-data", "readonly"]),
+    ],
+)
+def test_qom_file_backend_properties(profile: Profile, own: list[str]) -> None:
+    # backends/hostmem-file.c: 10.0 adds offset and rom, and QOM's hash
+    # table lists the file backend's properties in another order.
+    mc = find_machine_class("pc", profile)
+    assert mc is not None
+    m = Machine(mc, profile)
+    m.object_add("memory-backend-file", {"id": "f", "size": MiB, "mem-path": "/tmp"})
+    ctx = context(m)
+    listing = qmp_qom_list(ctx, {"path": "/objects/f"})
+    assert isinstance(listing, list)
+    assert [p["name"] for p in listing][-len(own) - 1 : -1] == own
+    if profile is QEMU_10_0:
+        assert qmp_qom_get(ctx, {"path": "/objects/f", "property": "rom"}) == "off"
+    else:
+        with pytest.raises(GenericError, match="Property 'memory-backend-file.rom' not found"):
+            qmp_qom_get(ctx, {"path": "/objects/f", "property": "rom"})
 
 
 def test_qom_errors() -> None:

@@ -97,6 +97,28 @@ def test_strtosz_mib_and_hex_suffix_warning() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "err"),
+    [
+        ("-1", errno.ERANGE), ("-0", errno.ERANGE), (" -1", errno.ERANGE),
+        ("-.5", errno.ERANGE), ("-.0", errno.ERANGE),
+        # Text after the negative number makes it invalid again.
+        ("-1k", errno.EINVAL), ("-1.5G", errno.EINVAL), ("-0x10", errno.EINVAL),
+        ("-.5k", errno.EINVAL), ("-.5e3", errno.EINVAL),
+        # No number after the sign.
+        ("-", errno.EINVAL), ("- 1", errno.EINVAL), ("--1", errno.EINVAL), ("-.", errno.EINVAL),
+    ],
+)  # fmt: skip
+def test_strtosz_negative_out_of_range(text: str, err: int) -> None:
+    # 10.0's do_strtosz (parse_uint since 8.1), as -m reports it; 7.2 has EINVAL only.
+    with pytest.raises(StrtoxError) as info:
+        qemu_strtosz(text, negative_range=True)
+    assert info.value.errno == err
+    with pytest.raises(StrtoxError) as info:
+        qemu_strtosz(text)
+    assert info.value.errno == errno.EINVAL
+
+
 def test_strtou64_and_strtoi64() -> None:
     assert qemu_strtou64("0x10") == 16
     assert qemu_strtou64("010") == 8

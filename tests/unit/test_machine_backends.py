@@ -11,16 +11,23 @@ from qmpnuma.machine.backends import (
     UserObject,
     user_creatable_add_type,
 )
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0, Profile
 
 GiB = 1 << 30
 
 
 def add(
-    qom_type: str = "memory-backend-ram", existing: tuple[str, ...] = (), /, **props: object
+    qom_type: str = "memory-backend-ram",
+    existing: tuple[str, ...] = (),
+    /,
+    profile: Profile = QEMU_7_2,
+    **props: object,
 ) -> object:
     props.setdefault("id", "m0")
     args = {k.replace("_", "-"): v for k, v in props.items()}
-    return user_creatable_add_type(qom_type, args, lambda: existing, BackendDefaults(), (0,))
+    return user_creatable_add_type(
+        qom_type, args, lambda: existing, BackendDefaults(), (0,), profile=profile
+    )
 
 
 def test_ram_backend_defaults() -> None:
@@ -111,4 +118,48 @@ def test_a_ram_size_that_wraps_is_refused_where_qemu_aborts() -> None:
     for size in (2**64 - 1, 2**64 - 4095):
         with pytest.raises(GenericError, match="overflows when rounded up to the page size"):
             user_creatable_add_type("memory-backend-ram", {"id": "r", "size": size},
-                                    lambda: (), BackendDefaults(), (0,))
+                                    lambda: (), BackendDefaults(), (0,), profile=QEMU_7_2)
+
+
+FILE = {"size": 1 << 20, "mem_path": "/tmp"}
+
+
+def test_file_offset_and_rom_in_10_0() -> None:
+    backend = add("memory-backend-file", profile=QEMU_10_0, offset=4096, **FILE)
+    assert isinstance(backend, MemoryBackend)
+    # file_backend_memory_alloc resolves rom=auto from readonly.
+    assert (backend.property_value("offset"), backend.property_value("rom")) == (4096, "off")
+    readonly = add("memory-backend-file", profile=QEMU_10_0, readonly=True, **FILE)
+    assert isinstance(readonly, MemoryBackend) and readonly.property_value("rom") == "on"
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"offset": 1}, "offset 0x1 must be multiples of page size 0x1000"),
+        ({"rom": "on"}, "property 'rom' = 'on' is not supported with 'readonly' = 'off'"),
+        # The rom check comes before the allocation's align and offset checks.
+        ({"rom": "on", "align": 3, "offset": 1},
+         "property 'rom' = 'on' is not supported with 'readonly' = 'off'"),
+        ({"align": 3, "offset": 1}, "alignment 0x3 must be multiples of page size 0x1000"),
+        ({"size": 4097}, "backend 'memory-backend-file' memory size must be multiple of 4 KiB"),
+        ({"size": 2**64 - 1, "offset": 1}, "offset 0x1 must be multiples of page size 0x1000"),
+    ],
+)  # fmt: skip
+def test_file_errors_in_10_0(props: dict[str, object], message: str) -> None:
+    with pytest.raises(GenericError) as info:
+        add("memory-backend-file", profile=QEMU_10_0, **{**FILE, **props})
+    assert info.value.desc == message
+
+
+def test_memfd_backing_store_text() -> None:
+    with pytest.raises(GenericError) as info:
+        add("memory-backend-memfd", profile=QEMU_10_0, id="d", size=4097)
+    assert info.value.desc == (
+        "d backing store size 0x1001 is too small for 'size' option 0x2000 "
+        "plus 'offset' option 0x0"
+    )
+    # 7.2 rounds a file backend up and names neither the backend nor offset.
+    assert isinstance(add("memory-backend-file", size=4097, mem_path="/tmp"), MemoryBackend)
+    with pytest.raises(GenericError, match="^backing store size 0x1001 does not match"):
+        add("memory-backend-memfd", id="d", size=4097)

@@ -14,11 +14,11 @@ from qmpnuma.machine.memory import (
     machine_set_mem,
     pc_memory_init,
 )
-from qmpnuma.profile import QEMU_7_2
+from qmpnuma.profile import QEMU_7_2, QEMU_10_0, Profile
 
 
-def mc(name: str = "pc") -> MachineClass:
-    found = find_machine_class(name, QEMU_7_2)
+def mc(name: str = "pc", profile: Profile = QEMU_7_2) -> MachineClass:
+    found = find_machine_class(name, profile)
     assert found is not None
     return found
 
@@ -117,6 +117,46 @@ def test_pc_memory_init_errors(name: str, mem: MemoryConfig, message: str) -> No
     with pytest.raises(GenericError) as info:
         pc_memory_init(mc(name), mem, phys_bits=40, amd_cpu=False)
     assert info.value.desc == message
+
+
+#: A CPU without long mode: pentium3 (PSE36), or qemu32 with 10.0's PAE rule.
+NO_LM_36 = {"phys_bits": 36, "amd_cpu": False, "long_mode": False}
+TOO_LOW = "Address space limit 0x{:x} < 0x{:x} phys-bits too low ({})"
+
+
+def test_32bit_cpu_ends_with_the_pci_hole_in_7_2() -> None:
+    # 7.2 pc_max_used_gpa: 36 phys-bits are not <= 32, so the 64-bit PCI
+    # hole counts: (5 GiB + 73 GiB of device memory) + 2 GiB of hole.
+    with pytest.raises(GenericError) as info:
+        pc_memory_init(mc(), MemoryConfig(4 * GiB, 61 * GiB, 16), **NO_LM_36)
+    assert info.value.desc == TOO_LOW.format(2**36 - 1, 80 * GiB - 1, 36)
+
+
+def test_32bit_cpu_ends_with_device_memory_in_10_0() -> None:
+    with pytest.raises(GenericError) as info:
+        pc_memory_init(mc("pc", QEMU_10_0), MemoryConfig(4 * GiB, 61 * GiB, 16), **NO_LM_36)
+    assert info.value.desc == TOO_LOW.format(2**36 - 1, 78 * GiB - 1, 36)
+    # One slot: device memory ends at 4 + 1 + (62 - 4) + 1 = 64 GiB, just within 36 bits.
+    pc_memory_init(mc("pc", QEMU_10_0), MemoryConfig(4 * GiB, 62 * GiB, 1), **NO_LM_36)
+    # Without hotplug, RAM above 4 GiB is the end: 5 GiB is past 32 bits.
+    with pytest.raises(GenericError) as info:
+        pc_memory_init(
+            mc("pc", QEMU_10_0),
+            MemoryConfig(4 * GiB, 4 * GiB, 0),
+            phys_bits=32,
+            amd_cpu=False,
+            long_mode=False,
+        )
+    assert info.value.desc == TOO_LOW.format(2**32 - 1, 5 * GiB - 1, 32)
+
+
+def test_32bit_check_is_old_for_8_1_types() -> None:
+    # pc_*_8_1_machine_options: the limit stays 2^phys-bits, never exceeded.
+    old = mc("pc-i440fx-8.1", QEMU_10_0)
+    assert old.fixed_32bit_mem_addr_check is False
+    assert pc_memory_init(old, MemoryConfig(4 * GiB, 61 * GiB, 16), **NO_LM_36).size == 73 * GiB
+    assert mc("pc-q35-8.2", QEMU_10_0).fixed_32bit_mem_addr_check is True
+    assert mc("pc").fixed_32bit_mem_addr_check is None
 
 
 class Recorder:

@@ -23,6 +23,7 @@ from qmpnuma.machine.virtio_mem import (
     virtio_mem_get_min_alignment,
     virtio_mem_realize,
 )
+from qmpnuma.profile import QEMU_7_2
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -32,7 +33,9 @@ def backend(
     qom_type: str = "memory-backend-ram", size: int = GiB, **props: object
 ) -> MemoryBackend:
     args: dict[str, object] = {"id": "m0", "size": size, **props}
-    obj = user_creatable_add_type(qom_type, args, lambda: (), BackendDefaults(), (0,))
+    obj = user_creatable_add_type(
+        qom_type, args, lambda: (), BackendDefaults(), (0,), profile=QEMU_7_2
+    )
     assert isinstance(obj, MemoryBackend)
     return obj
 

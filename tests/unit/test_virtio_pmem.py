@@ -11,6 +11,7 @@ from qmpnuma.machine.virtio_pmem import (
     fill_device_info,
     virtio_pmem_realize,
 )
+from qmpnuma.profile import QEMU_7_2
 
 MiB = 1 << 20
 
@@ -19,7 +20,9 @@ def backend(qom_type: str = "memory-backend-ram", size: int = 256 * MiB,
             **props: object) -> MemoryBackend:  # fmt: skip
     args: dict[str, object] = {"id": "p0", "size": size}
     args.update({k.replace("_", "-"): v for k, v in props.items()})
-    obj = user_creatable_add_type(qom_type, args, lambda: (), BackendDefaults(), (0,))
+    obj = user_creatable_add_type(
+        qom_type, args, lambda: (), BackendDefaults(), (0,), profile=QEMU_7_2
+    )
     assert isinstance(obj, MemoryBackend)
     return obj
 
