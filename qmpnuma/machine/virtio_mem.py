@@ -27,7 +27,7 @@ from qmpnuma.machine.backends import HOST_PAGE_SIZE, MemoryBackend
 from qmpnuma.machine.memory import MiB
 from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
-from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
+from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, legacy_memdev, proxy_properties
 from qmpnuma.profile import Profile, PropFact
 
 if TYPE_CHECKING:
@@ -378,13 +378,6 @@ def _properties(profile: Profile) -> tuple[PropertyInfo, ...]:
         PropertyInfo(name, PropType(qom), default, alias_type=TYPE_VIRTIO_MEM)
         for name, qom, default in profile.virtio_mem_new_props
     )
-    # qdev_class_add_legacy_property: the link's string form, neither
-    # readable nor writable; 10.0 aliases it onto the proxy.
-    legacy = (
-        (PropertyInfo("legacy-memdev", PropType.STR, writable=False, readable=False,
-                      alias_type=TYPE_VIRTIO_MEM),)
-        if profile.alias_class_properties else ()
-    )  # fmt: skip
     return (
         *proxy_properties(TYPE_VIRTIO_MEM, profile, profile.virtio_mem_pci_props),
         PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_MEM),
@@ -392,7 +385,7 @@ def _properties(profile: Profile) -> tuple[PropertyInfo, ...]:
         PropertyInfo("prealloc", PropType.BOOL, False, alias_type=TYPE_VIRTIO_MEM),
         PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
                      alias_type=TYPE_VIRTIO_MEM),
-        *legacy,
+        *legacy_memdev(TYPE_VIRTIO_MEM, profile),
         PropertyInfo("unplugged-inaccessible", PropType.ON_OFF_AUTO, _AUTO,
                      alias_type=TYPE_VIRTIO_MEM),
         *new,

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "VirtioMDPCIKind",
     "pci_bus",
+    "legacy_memdev",
     "proxy_properties",
     "proxy_qom_properties",
     "proxy_qom_get",
@@ -236,6 +237,18 @@ def _proxy_property(name: str, qom: str, default: object) -> PropertyInfo:
         # hw/pci/pci.c qdev_prop_busnr: a getter only.
         return PropertyInfo(name, PropType.UINT32, default, writable=False, qom_type=qom)
     return PropertyInfo(name, PropType(qom), default)
+
+
+def legacy_memdev(vdev_type: str, profile: Profile) -> tuple[PropertyInfo, ...]:
+    """The virtio device's ``legacy-memdev`` as the proxy shows it, if it does.
+
+    qdev_class_add_legacy_property gives the memdev link a string form,
+    neither readable nor writable; 10.0 aliases it onto the proxy.
+    """
+    if not profile.alias_class_properties:
+        return ()
+    return (PropertyInfo("legacy-memdev", PropType.STR, writable=False, readable=False,
+                         alias_type=vdev_type),)  # fmt: skip
 
 
 def proxy_properties(

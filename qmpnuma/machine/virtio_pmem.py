@@ -16,7 +16,7 @@ from qmpnuma.errors import GenericError
 from qmpnuma.machine.backends import MemoryBackend
 from qmpnuma.machine.objects import OBJECTS_ROOT
 from qmpnuma.machine.qdev import DeviceClass, DeviceState, PropertyInfo, PropType, RealizedSet
-from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, proxy_properties
+from qmpnuma.machine.virtio_pci import VirtioMDPCIKind, legacy_memdev, proxy_properties
 from qmpnuma.profile import Profile, PropFact
 
 if TYPE_CHECKING:
@@ -97,17 +97,10 @@ def fill_device_info(dev: VirtioPMEM, ident: str | None) -> dict[str, object]:
 def _properties(profile: Profile) -> tuple[PropertyInfo, ...]:
     """virtio-pmem-pci's properties: the proxy's, then virtio-pmem's (aliases
     of the anonymous virtio-pmem child)."""
-    # qdev_class_add_legacy_property: the link's string form, neither
-    # readable nor writable; 10.0 aliases it onto the proxy.
-    legacy = (
-        (PropertyInfo("legacy-memdev", PropType.STR, writable=False, readable=False,
-                      alias_type=TYPE_VIRTIO_PMEM),)
-        if profile.alias_class_properties else ()
-    )  # fmt: skip
     return (
         *proxy_properties(TYPE_VIRTIO_PMEM, profile),
         PropertyInfo("memaddr", PropType.UINT64, 0, alias_type=TYPE_VIRTIO_PMEM),
-        *legacy,
+        *legacy_memdev(TYPE_VIRTIO_PMEM, profile),
         PropertyInfo("memdev", PropType.MEMDEV, None, realized_set=RealizedSet.LINK,
                      alias_type=TYPE_VIRTIO_PMEM),
     )  # fmt: skip
