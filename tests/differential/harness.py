@@ -289,13 +289,16 @@ def _own_modules(root: Path) -> tuple[str, ...]:
     """A prefix that shows QEMU 10.0 the root's modules where it looks for them.
 
     The host's are 7.2's: 10.0 refuses them and aborts when qom-list-types
-    or -device help loads every module.  A private mount namespace (no
-    privilege needed) puts the root's directory over the host's.
+    or -device help loads every module.  A private mount namespace puts the
+    root's directory over the host's.  Root makes it directly, so that QEMU
+    keeps CAP_IPC_LOCK (-overcommit mem-lock=on's mlockall needs it, as
+    QEMU 7.2 run by root has it); anyone else gets it in a user namespace.
     """
     if not os.path.isdir(MODULE_DIR):
         return ()
+    user_ns = () if os.geteuid() == 0 else ("--map-root-user",)
     bind = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
-    return ("unshare", "--map-root-user", "--mount", "sh", "-c", bind, "sh",
+    return ("unshare", *user_ns, "--mount", "sh", "-c", bind, "sh",
             f"{root}{MODULE_DIR}", MODULE_DIR)  # fmt: skip
 
 
