@@ -59,6 +59,9 @@ class QemuFacts:
     #: Interface name -> the types implementing it.
     interfaces: Mapping[str, tuple[str, ...]]
     machines: tuple[Mapping[str, Any], ...]
+    #: Machine type -> query-machines' compat-props (recorded where the
+    #: release has them, 9.1 and later).
+    machine_compat_props: Mapping[str, tuple[Mapping[str, Any], ...]]
     cpu_definitions: tuple[Mapping[str, Any], ...]
     #: Type name -> the device-list-properties reply.
     device_properties: Mapping[str, Any]
@@ -93,6 +96,15 @@ def _insertion_order(value: Any) -> Any:
     return value
 
 
+def _compat_props(data: Mapping[str, Any] | None) -> Mapping[str, tuple[Any, ...]]:
+    if data is None:
+        return MappingProxyType({})
+    table = data["table"]
+    return MappingProxyType(
+        {name: tuple(table[i] for i in props) for name, props in data["machines"].items()}
+    )
+
+
 def qemu_facts(profile: Profile) -> QemuFacts:
     """The facts of ``profile``'s release, parsed on first use (start-up does
     not pay for them)."""
@@ -110,6 +122,7 @@ def _load(name: str) -> QemuFacts:
         qom_types=tuple(data["qom-types"]),
         interfaces=MappingProxyType({k: tuple(v) for k, v in data["interfaces"].items()}),
         machines=tuple(data["machines"]),
+        machine_compat_props=_compat_props(data.get("machine-compat-props")),
         cpu_definitions=tuple(data["cpu-definitions"]),
         device_properties=MappingProxyType(
             {k: tables[i] for k, i in data["device-properties"].items()}

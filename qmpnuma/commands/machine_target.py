@@ -32,7 +32,12 @@ Args = dict[str, Any]
 def qmp_query_machines(ctx: CommandContext, args: Args) -> list[dict[str, Any]]:
     names = {mc.name for mc in machine_classes(ctx.vm.machine.profile)}
     facts = qemu_facts(ctx.vm.machine.profile)
-    return [dict(info) for info in facts.machines if info["name"] in names]
+    infos = [dict(info) for info in facts.machines if info["name"] in names]
+    if args.get("compat-props"):
+        # Only a release that has the argument (10.0) gets here.
+        for info in infos:
+            info["compat-props"] = [dict(p) for p in facts.machine_compat_props[info["name"]]]
+    return infos
 
 
 def qmp_query_target(ctx: CommandContext, args: Args) -> dict[str, Any]:
