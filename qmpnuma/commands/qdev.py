@@ -14,7 +14,7 @@ from qmpnuma.cutils import id_wellformed
 from qmpnuma.errors import DeviceNotFound, GenericError
 from qmpnuma.hashorder import qdict_order
 from qmpnuma.machine.backends import ID_HINT
-from qmpnuma.machine.qdev import PERIPHERAL
+from qmpnuma.machine.qdev import device_id_path
 
 __all__ = ["qmp_device_add", "qmp_device_del", "qemu_opts_from_qdict"]
 
@@ -79,9 +79,7 @@ def qmp_device_del(ctx: CommandContext, args: dict[str, object]) -> None:
     machine = ctx.vm.machine
     dev = machine.qdev.find_device_state(ident)
     if dev is None:
-        # find_device_state resolves an id under /machine/peripheral.
-        path = ident if ident.startswith("/") else f"{PERIPHERAL}/{ident}"
-        if qom_path_exists(machine, path):
+        if qom_path_exists(machine, device_id_path(ident)):
             raise GenericError(machine.profile.not_a_device_error.format(id=ident))
         raise DeviceNotFound(f"Device '{ident}' not found")
     machine.device_del(dev, ident)

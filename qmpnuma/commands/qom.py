@@ -167,7 +167,7 @@ def _components(path: str) -> QomPath:
 def _device_components(dev: DeviceState) -> QomPath:
     # A 10.0 device_add id is not checked: it may hold a "/" or be empty,
     # and is still one child of its container.
-    return (*_components(dev.qom_path[: -len(dev.name) - 1]), dev.name)
+    return (*_components(dev.container), dev.name)
 
 
 def qom_objects(machine: Machine) -> dict[QomPath, Callable[[], QomNode]]:

@@ -53,6 +53,7 @@ __all__ = [
     "DeviceKind",
     "DeviceClass",
     "DeviceState",
+    "device_id_path",
     "DeviceRegistry",
     "DeviceOpts",
     "CliDeviceError",
@@ -285,6 +286,17 @@ class DeviceState:
             return self.id
         return self.qom_path.rsplit("/", 1)[1]
 
+    @property
+    def container(self) -> str:
+        """The canonical path of the container it is a child of."""
+        return self.qom_path[: -len(self.name) - 1]
+
+
+def device_id_path(ident: str) -> str:
+    """The QOM path a device_del id names: itself if absolute, else under
+    /machine/peripheral (qdev-monitor.c find_device_state)."""
+    return ident if ident.startswith("/") else f"{PERIPHERAL}/{ident}"
+
 
 #: Resolves a family of type names (say every ``*-x86_64-cpu``) to a class.
 FamilyResolver = Callable[[str], "DeviceClass | None"]
@@ -401,15 +413,14 @@ class QdevTree:
 
     def find_device_state(self, ident: str) -> DeviceState | None:
         """object_resolve_path_at(peripheral, id), restricted to devices."""
-        path = ident if ident.startswith("/") else f"{PERIPHERAL}/{ident}"
-        parts = [p for p in path.split("/") if p]
+        parts = [p for p in device_id_path(ident).split("/") if p]
         dev = self.by_path("/" + "/".join(parts))
         # A "/" in an id makes a child no path reaches (QOM splits paths).
         return dev if dev is None or dev.name == parts[-1] else None
 
     def _container(self, dev: DeviceState) -> GStrHashSet | None:
-        parent = dev.qom_path[: -len(dev.name) - 1]
-        return {PERIPHERAL: self.peripheral, PERIPHERAL_ANON: self.peripheral_anon}.get(parent)
+        containers = {PERIPHERAL: self.peripheral, PERIPHERAL_ANON: self.peripheral_anon}
+        return containers.get(dev.container)
 
     def add(self, dev: DeviceState) -> None:
         container = self._container(dev)
